@@ -1,0 +1,171 @@
+#include "cli/commands.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <vector>
+
+#include "cli/output.h"
+#include "wsus_airgap_version.h"
+
+namespace wsa::cli {
+
+namespace {
+
+using Runner = std::function<ExitCode()>;
+
+Runner not_built(const char* name) {
+  return [name]() -> ExitCode {
+    fail(ExitCode::kOperational, std::string("'") + name + "'", "this command is not built yet in wsus-airgap " +
+                                                                    std::string(WSUS_AIRGAP_VERSION),
+         "see README.md for the commands that are available");
+  };
+}
+
+Runner define_keygen(CLI::App& app) {
+  auto prefix = std::make_shared<std::string>();
+  app.add_option("--out", *prefix, "Write PREFIX.key (private, owner-only) and PREFIX.pub")->required();
+  return not_built("keygen");
+}
+
+Runner define_export(CLI::App& app) {
+  auto o = std::make_shared<std::vector<std::string>>();
+  app.add_option("--content", "WsusContent folder of the connected server");
+  app.add_option("--media", "Folder on the removable media that receives the package");
+  app.add_option("--key", "Signing key (repeat for several signers)");
+  app.add_option("--state", "Export ledger (SQLite)");
+  app.add_option("--wsusutil", "wsusutil.exe to run for the metadata export");
+  app.add_option("--metadata", "An existing wsusutil export package instead of running wsusutil");
+  app.add_flag("--full")->description("Carry every content file, not only what the offline side lacks");
+  app.add_option("--volume-size", "Largest volume file, e.g. 4G for FAT32 media");
+  app.add_flag("--dry-run")->description("Show what would be exported; write nothing");
+  app.add_flag("--json")->description("Print the result as JSON");
+  return not_built("export");
+}
+
+Runner define_verify(CLI::App& app) {
+  app.add_option("--media", "Folder holding transfer packages (repeat for several)");
+  app.add_option("--trust", "Trusted public key (repeat)");
+  app.add_option("--threshold", "Distinct trusted signatures required");
+  app.add_flag("--json")->description("Print the result as JSON");
+  return not_built("verify");
+}
+
+Runner define_import(CLI::App& app) {
+  app.add_option("--media", "Folder holding transfer packages (repeat for several)");
+  app.add_option("--content", "WsusContent folder of the offline server");
+  app.add_option("--trust", "Trusted public key (repeat)");
+  app.add_option("--state", "Import ledger (SQLite)");
+  app.add_option("--wsusutil", "wsusutil.exe to run for the metadata import");
+  app.add_flag("--no-metadata-import")->description("Copy content only; do not run wsusutil import");
+  app.add_flag("--dry-run")->description("Check and list what would change; change nothing");
+  app.add_flag("--json")->description("Print the result as JSON");
+  return not_built("import");
+}
+
+Runner define_gaps(CLI::App& app) {
+  app.add_option("--content", "WsusContent folder to check");
+  app.add_option("--metadata", "wsusutil export package that lists the expected files");
+  app.add_flag("--json")->description("Print the result as JSON");
+  return not_built("gaps");
+}
+
+Runner define_status(CLI::App& app) {
+  app.add_option("--state", "Ledger (SQLite) to read");
+  app.add_flag("--json")->description("Print the result as JSON");
+  return not_built("status");
+}
+
+const std::vector<Command>& table() {
+  static const std::vector<Command> commands = {
+      {"keygen", "Create an Ed25519 signing key pair", define_keygen},
+      {"export", "Connected side: build a signed transfer package on the media", define_export},
+      {"verify", "Check every package on the media; change nothing", define_verify},
+      {"import", "Offline side: apply packages in order, content first, metadata last", define_import},
+      {"gaps", "List updates whose content files are missing or damaged", define_gaps},
+      {"status", "Show what was exported or imported, when, and how it ended", define_status},
+  };
+  return commands;
+}
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// "unknown command 'exprot'" gets "did you mean 'export'?" like git does.
+std::string suggestion_for(const std::string& word) {
+  for (const auto& command : table()) {
+    if (edit_distance(word, command.name) <= 2) return std::string(" (did you mean '") + command.name + "'?)";
+  }
+  return {};
+}
+
+int usage_error(const std::string& text, const std::string& help_command) {
+  std::fprintf(stderr, "wsus-airgap: %s\nRun '%s --help' for usage.\n", text.c_str(), help_command.c_str());
+  return static_cast<int>(ExitCode::kUsage);
+}
+
+}  // namespace
+
+std::span<const Command> command_table() { return table(); }
+
+int run_main(int argc, char** argv) {
+  CLI::App app{"wsus-airgap: signed, verified, ordered WSUS transfers across an air gap", "wsus-airgap"};
+  app.set_version_flag("--version", std::string("wsus-airgap ") + WSUS_AIRGAP_VERSION);
+  app.require_subcommand(0, 1);
+  app.footer("Run 'wsus-airgap <command> --help' for a command's options. Exit codes: see README.md.");
+
+  std::vector<std::pair<CLI::App*, Runner>> runners;
+  for (const auto& command : table()) {
+    CLI::App* sub = app.add_subcommand(command.name, command.summary);
+    runners.emplace_back(sub, command.define(*sub));
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::fputs(app.help().c_str(), stdout);
+    return 0;
+  } catch (const CLI::CallForVersion&) {
+    std::printf("wsus-airgap %s\n", WSUS_AIRGAP_VERSION);
+    return 0;
+  } catch (const CLI::ParseError& error) {
+    // Help for a subcommand is printed by CLI11's own formatter through app.exit().
+    if (error.get_exit_code() == 0) return app.exit(error);
+    const auto parsed = app.get_subcommands();
+    if (parsed.empty() && dynamic_cast<const CLI::ExtrasError*>(&error) != nullptr && argc > 1 &&
+        argv[1][0] != '-') {
+      std::string word = argv[1];
+      return usage_error("unknown command '" + word + "'" + suggestion_for(word), "wsus-airgap");
+    }
+    std::string where = parsed.empty() ? "wsus-airgap" : "wsus-airgap " + parsed.front()->get_name();
+    return usage_error(error.what(), where);
+  }
+
+  for (auto& [sub, runner] : runners) {
+    if (!sub->parsed()) continue;
+    try {
+      return static_cast<int>(runner());
+    } catch (const AirgapError& error) {
+      print_error(error.error());
+      return static_cast<int>(error.error().code);
+    } catch (const std::exception& error) {
+      print_error(Error{ExitCode::kOperational, sub->get_name(), error.what(), ""});
+      return static_cast<int>(ExitCode::kOperational);
+    }
+  }
+  std::fputs(app.help().c_str(), stdout);
+  return static_cast<int>(ExitCode::kUsage);
+}
+
+}  // namespace wsa::cli

@@ -1,0 +1,105 @@
+#pragma once
+// The only place that knows which operating system it runs on. Everything else uses these
+// functions and Boost.Filesystem paths (wide on Windows).
+
+#include <boost/filesystem/path.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.h"
+
+namespace wsa::platform {
+
+namespace fs = boost::filesystem;
+
+// True when the stream is an interactive console (progress bars are drawn only then).
+bool is_terminal(std::FILE* stream);
+
+// A file opened for writing whose contents can be forced to stable storage before a rename.
+class OutputFile {
+ public:
+  enum class Mode { kCreateNew, kTruncate };
+  // Opens `path`; kCreateNew fails if it exists (never overwrites).
+  static Result<OutputFile> open(const fs::path& path, Mode mode);
+  OutputFile(OutputFile&&) noexcept;
+  OutputFile& operator=(OutputFile&&) noexcept;
+  ~OutputFile();
+
+  Result<void> write(const void* data, std::size_t size);
+  // Flushes library buffers and the OS cache (fsync / FlushFileBuffers).
+  Result<void> sync();
+  Result<void> close();
+  const fs::path& path() const { return path_; }
+
+ private:
+  OutputFile(std::FILE* file, fs::path path) : file_(file), path_(std::move(path)) {}
+  std::FILE* file_ = nullptr;
+  fs::path path_;
+};
+
+// Opens a file for binary reading; nullptr (with errno-style message in `why`) when it cannot.
+std::FILE* open_for_reading(const fs::path& path, std::string* why);
+
+// Makes a private key file readable by its owner only (chmod 600; on Windows an owner-only DACL).
+Result<void> restrict_to_owner(const fs::path& path);
+
+// A stable identity of a file on its volume (inode / file index), when the platform has one.
+std::optional<std::uint64_t> file_id(const fs::path& path);
+
+// Modification time in nanoseconds since the epoch, as precise as the file system keeps it.
+Result<std::int64_t> modification_time_ns(const fs::path& path);
+
+// An exclusive advisory lock held while the object lives (flock / LockFileEx). Released by the OS
+// if the process dies, so a stale lock never blocks the next run.
+class ExclusiveLock {
+ public:
+  // Fails at once (does not wait) when another process holds the lock.
+  static Result<ExclusiveLock> try_acquire(const fs::path& lock_file);
+  ExclusiveLock(ExclusiveLock&&) noexcept;
+  ExclusiveLock& operator=(ExclusiveLock&&) noexcept;
+  ~ExclusiveLock();
+
+ private:
+  ExclusiveLock() = default;
+  std::intptr_t handle_ = -1;
+  fs::path path_;
+};
+
+struct ProcessResult {
+  int exit_code = -1;
+  bool timed_out = false;
+};
+
+struct ProcessOptions {
+  std::chrono::seconds timeout{24 * 3600};
+  fs::path stdout_file;  // empty: inherit
+  fs::path stderr_file;  // empty: inherit
+};
+
+// Runs `program args...` without a shell, standard input closed, waits for it (or kills it after
+// the timeout), and returns its exit code. Arguments are passed verbatim (quoted for CreateProcessW).
+Result<ProcessResult> run_process(const fs::path& program, const std::vector<std::string>& args,
+                                  const ProcessOptions& options);
+
+// This machine's name, used to label ledgers and receipts.
+std::string host_name();
+
+// Environment variable, if set.
+std::optional<std::string> environment(const char* name);
+
+// Default locations for the real WSUS layout (Windows) or for the simulator (elsewhere).
+struct WsusDefaults {
+  std::optional<fs::path> wsusutil;      // %ProgramFiles%\Update Services\Tools\wsusutil.exe
+  std::optional<fs::path> content_dir;   // HKLM\SOFTWARE\Microsoft\Update Services\Server\Setup ContentDir + WsusContent
+  std::optional<fs::path> state_dir;     // %ProgramData%\wsus-airgap
+};
+WsusDefaults wsus_defaults();
+
+}  // namespace wsa::platform

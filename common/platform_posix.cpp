@@ -1,0 +1,211 @@
+// POSIX implementation of common/platform.h. The only file outside platform_windows.cpp that may
+// call the operating system directly.
+#include "common/platform.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <utility>
+#include <cstring>
+#include <thread>
+
+extern char** environ;
+
+namespace wsa::platform {
+
+namespace {
+std::string errno_text(int err) { return std::strerror(err); }
+}  // namespace
+
+bool is_terminal(std::FILE* stream) { return ::isatty(::fileno(stream)) == 1; }
+
+Result<OutputFile> OutputFile::open(const fs::path& path, Mode mode) {
+  int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (mode == Mode::kCreateNew ? O_EXCL : O_TRUNC);
+  int fd = ::open(path.c_str(), flags, 0644);
+  if (fd < 0) {
+    int err = errno;
+    return make_error(ExitCode::kOperational, path.string(), "cannot create: " + errno_text(err),
+                      err == EEXIST ? "it already exists; move it away or choose another name" : "");
+  }
+  std::FILE* file = ::fdopen(fd, "wb");
+  if (file == nullptr) {
+    ::close(fd);
+    return make_error(ExitCode::kOperational, path.string(), "cannot open: " + errno_text(errno));
+  }
+  return OutputFile(file, path);
+}
+
+OutputFile::OutputFile(OutputFile&& other) noexcept
+    : file_(std::exchange(other.file_, nullptr)), path_(std::move(other.path_)) {}
+
+OutputFile& OutputFile::operator=(OutputFile&& other) noexcept {
+  if (this != &other) {
+    if (file_ != nullptr) std::fclose(file_);
+    file_ = std::exchange(other.file_, nullptr);
+    path_ = std::move(other.path_);
+  }
+  return *this;
+}
+
+OutputFile::~OutputFile() {
+  if (file_ != nullptr) std::fclose(file_);
+}
+
+Result<void> OutputFile::write(const void* data, std::size_t size) {
+  if (size != 0 && std::fwrite(data, 1, size, file_) != size) {
+    return make_error(ExitCode::kOperational, path_.string(), "write failed: " + errno_text(errno),
+                      "check free space on the target volume");
+  }
+  return {};
+}
+
+Result<void> OutputFile::sync() {
+  if (std::fflush(file_) != 0 || ::fsync(::fileno(file_)) != 0) {
+    return make_error(ExitCode::kOperational, path_.string(), "flush to disk failed: " + errno_text(errno),
+                      "check the media and free space");
+  }
+  return {};
+}
+
+Result<void> OutputFile::close() {
+  if (file_ == nullptr) return {};
+  int rc = std::fclose(std::exchange(file_, nullptr));
+  if (rc != 0) return make_error(ExitCode::kOperational, path_.string(), "close failed: " + errno_text(errno));
+  return {};
+}
+
+std::FILE* open_for_reading(const fs::path& path, std::string* why) {
+  std::FILE* file = std::fopen(path.c_str(), "rbe");
+  if (file == nullptr && why != nullptr) *why = errno_text(errno);
+  return file;
+}
+
+Result<void> restrict_to_owner(const fs::path& path) {
+  if (::chmod(path.c_str(), S_IRUSR | S_IWUSR) != 0) {
+    return make_error(ExitCode::kOperational, path.string(), "cannot restrict permissions: " + errno_text(errno));
+  }
+  return {};
+}
+
+std::optional<std::uint64_t> file_id(const fs::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return static_cast<std::uint64_t>(st.st_ino);
+}
+
+Result<std::int64_t> modification_time_ns(const fs::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return make_error(ExitCode::kOperational, path.string(), "cannot stat: " + errno_text(errno));
+  }
+  return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+}
+
+Result<ExclusiveLock> ExclusiveLock::try_acquire(const fs::path& lock_file) {
+  int fd = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return make_error(ExitCode::kOperational, lock_file.string(), "cannot open lock file: " + errno_text(errno));
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    ::close(fd);
+    if (err == EWOULDBLOCK) {
+      return make_error(ExitCode::kOperational, lock_file.string(), "another wsus-airgap run holds this lock",
+                        "wait for the other run to finish; the lock is released when it exits");
+    }
+    return make_error(ExitCode::kOperational, lock_file.string(), "cannot lock: " + errno_text(err));
+  }
+  ExclusiveLock lock;
+  lock.handle_ = fd;
+  lock.path_ = lock_file;
+  return lock;
+}
+
+ExclusiveLock::ExclusiveLock(ExclusiveLock&& other) noexcept
+    : handle_(std::exchange(other.handle_, -1)), path_(std::move(other.path_)) {}
+
+ExclusiveLock& ExclusiveLock::operator=(ExclusiveLock&& other) noexcept {
+  if (this != &other) {
+    if (handle_ >= 0) ::close(static_cast<int>(handle_));
+    handle_ = std::exchange(other.handle_, -1);
+    path_ = std::move(other.path_);
+  }
+  return *this;
+}
+
+ExclusiveLock::~ExclusiveLock() {
+  if (handle_ >= 0) ::close(static_cast<int>(handle_));
+}
+
+Result<ProcessResult> run_process(const fs::path& program, const std::vector<std::string>& args,
+                                  const ProcessOptions& options) {
+  std::vector<std::string> storage;
+  storage.reserve(args.size() + 1);
+  storage.push_back(program.string());
+  storage.insert(storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& arg : storage) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+
+  posix_spawn_file_actions_t actions;
+  ::posix_spawn_file_actions_init(&actions);
+  ::posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  if (!options.stdout_file.empty()) {
+    ::posix_spawn_file_actions_addopen(&actions, 1, options.stdout_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  }
+  if (!options.stderr_file.empty()) {
+    ::posix_spawn_file_actions_addopen(&actions, 2, options.stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  }
+  pid_t pid = 0;
+  int rc = ::posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), environ);
+  ::posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    return make_error(ExitCode::kWsusutil, program.string(), "cannot start: " + errno_text(rc),
+                      "check the path given with --wsusutil");
+  }
+  auto deadline = std::chrono::steady_clock::now() + options.timeout;
+  auto pause = std::chrono::milliseconds(5);
+  while (true) {
+    int status = 0;
+    pid_t done = ::waitpid(pid, &status, WNOHANG);
+    if (done == pid) {
+      ProcessResult result;
+      result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      return result;
+    }
+    if (done < 0 && errno != EINTR) {
+      return make_error(ExitCode::kWsusutil, program.string(), "lost track of the process: " + errno_text(errno));
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      ProcessResult result;
+      result.timed_out = true;
+      return result;
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(200));
+  }
+}
+
+std::string host_name() {
+  char buffer[256] = {};
+  if (::gethostname(buffer, sizeof buffer - 1) != 0) return "unknown-host";
+  return buffer;
+}
+
+std::optional<std::string> environment(const char* name) {
+  const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): read before threads start
+  if (value == nullptr) return std::nullopt;
+  return std::string(value);
+}
+
+WsusDefaults wsus_defaults() { return {}; }
+
+}  // namespace wsa::platform

@@ -1,0 +1,279 @@
+// Windows implementation of common/platform.h. Paths are wide (boost::filesystem::path::c_str()
+// is wchar_t* here); long paths get the \\?\ prefix so WsusContent trees deeper than MAX_PATH work.
+#include "common/platform.h"
+
+#include <windows.h>
+#include <aclapi.h>
+#include <io.h>
+#include <sddl.h>
+
+#include <boost/filesystem/operations.hpp>
+
+#include <utility>
+
+namespace wsa::platform {
+
+namespace {
+
+std::string last_error_text(DWORD code = GetLastError()) {
+  char* buffer = nullptr;
+  DWORD size = FormatMessageA(FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM |
+                                  FORMAT_MESSAGE_IGNORE_INSERTS,
+                              nullptr, code, 0, reinterpret_cast<char*>(&buffer), 0, nullptr);
+  std::string text = size != 0 ? std::string(buffer, size) : "Windows error " + std::to_string(code);
+  LocalFree(buffer);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == '.')) text.pop_back();
+  return text;
+}
+
+// \\?\C:\... and \\?\UNC\server\share\... lift the 260-character limit.
+std::wstring long_path(const fs::path& path) {
+  std::wstring native = fs::absolute(path).make_preferred().wstring();
+  if (native.rfind(L"\\\\?\\", 0) == 0) return native;
+  if (native.rfind(L"\\\\", 0) == 0) return L"\\\\?\\UNC\\" + native.substr(2);
+  return L"\\\\?\\" + native;
+}
+
+std::wstring quote_argument(const std::wstring& arg) {
+  if (!arg.empty() && arg.find_first_of(L" \t\"") == std::wstring::npos) return arg;
+  std::wstring quoted = L"\"";
+  std::size_t backslashes = 0;
+  for (wchar_t c : arg) {
+    if (c == L'\\') {
+      ++backslashes;
+    } else if (c == L'"') {
+      quoted.append(backslashes * 2 + 1, L'\\');
+      quoted.push_back(c);
+      backslashes = 0;
+    } else {
+      quoted.append(backslashes, L'\\');
+      quoted.push_back(c);
+      backslashes = 0;
+    }
+  }
+  quoted.append(backslashes * 2, L'\\');
+  quoted.push_back(L'"');
+  return quoted;
+}
+
+std::wstring widen(const std::string& utf8) {
+  if (utf8.empty()) return {};
+  int size = MultiByteToWideChar(CP_UTF8, 0, utf8.data(), static_cast<int>(utf8.size()), nullptr, 0);
+  std::wstring wide(static_cast<std::size_t>(size), L'\0');
+  MultiByteToWideChar(CP_UTF8, 0, utf8.data(), static_cast<int>(utf8.size()), wide.data(), size);
+  return wide;
+}
+
+}  // namespace
+
+bool is_terminal(std::FILE* stream) { return _isatty(_fileno(stream)) != 0; }
+
+Result<OutputFile> OutputFile::open(const fs::path& path, Mode mode) {
+  HANDLE handle = CreateFileW(long_path(path).c_str(), GENERIC_WRITE, 0, nullptr,
+                              mode == Mode::kCreateNew ? CREATE_NEW : CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL,
+                              nullptr);
+  if (handle == INVALID_HANDLE_VALUE) {
+    DWORD err = GetLastError();
+    return make_error(ExitCode::kOperational, path.string(), "cannot create: " + last_error_text(err),
+                      err == ERROR_FILE_EXISTS ? "it already exists; move it away or choose another name" : "");
+  }
+  int fd = _open_osfhandle(reinterpret_cast<intptr_t>(handle), 0);
+  std::FILE* file = fd >= 0 ? _fdopen(fd, "wb") : nullptr;
+  if (file == nullptr) {
+    CloseHandle(handle);
+    return make_error(ExitCode::kOperational, path.string(), "cannot open the file for writing");
+  }
+  return OutputFile(file, path);
+}
+
+OutputFile::OutputFile(OutputFile&& other) noexcept
+    : file_(std::exchange(other.file_, nullptr)), path_(std::move(other.path_)) {}
+
+OutputFile& OutputFile::operator=(OutputFile&& other) noexcept {
+  if (this != &other) {
+    if (file_ != nullptr) std::fclose(file_);
+    file_ = std::exchange(other.file_, nullptr);
+    path_ = std::move(other.path_);
+  }
+  return *this;
+}
+
+OutputFile::~OutputFile() {
+  if (file_ != nullptr) std::fclose(file_);
+}
+
+Result<void> OutputFile::write(const void* data, std::size_t size) {
+  if (size != 0 && std::fwrite(data, 1, size, file_) != size) {
+    return make_error(ExitCode::kOperational, path_.string(), "write failed", "check free space on the target volume");
+  }
+  return {};
+}
+
+Result<void> OutputFile::sync() {
+  if (std::fflush(file_) != 0 || _commit(_fileno(file_)) != 0) {
+    return make_error(ExitCode::kOperational, path_.string(), "flush to disk failed", "check the media and free space");
+  }
+  return {};
+}
+
+Result<void> OutputFile::close() {
+  if (file_ == nullptr) return {};
+  if (std::fclose(std::exchange(file_, nullptr)) != 0) {
+    return make_error(ExitCode::kOperational, path_.string(), "close failed");
+  }
+  return {};
+}
+
+std::FILE* open_for_reading(const fs::path& path, std::string* why) {
+  std::FILE* file = _wfopen(long_path(path).c_str(), L"rbN");
+  if (file == nullptr && why != nullptr) *why = last_error_text();
+  return file;
+}
+
+Result<void> restrict_to_owner(const fs::path& path) {
+  // Protected DACL: full control for the owner (OW) and SYSTEM only; inheritance removed.
+  PSECURITY_DESCRIPTOR descriptor = nullptr;
+  if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(L"D:P(A;;FA;;;OW)(A;;FA;;;SY)", SDDL_REVISION_1,
+                                                            &descriptor, nullptr)) {
+    return make_error(ExitCode::kOperational, path.string(), "cannot build an owner-only ACL: " + last_error_text());
+  }
+  BOOL ok = SetFileSecurityW(long_path(path).c_str(), DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
+                             descriptor);
+  LocalFree(descriptor);
+  if (!ok) return make_error(ExitCode::kOperational, path.string(), "cannot restrict permissions: " + last_error_text());
+  return {};
+}
+
+std::optional<std::uint64_t> file_id(const fs::path& path) {
+  HANDLE handle = CreateFileW(long_path(path).c_str(), FILE_READ_ATTRIBUTES, FILE_SHARE_READ | FILE_SHARE_WRITE,
+                              nullptr, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, nullptr);
+  if (handle == INVALID_HANDLE_VALUE) return std::nullopt;
+  BY_HANDLE_FILE_INFORMATION info{};
+  BOOL ok = GetFileInformationByHandle(handle, &info);
+  CloseHandle(handle);
+  if (!ok) return std::nullopt;
+  return (static_cast<std::uint64_t>(info.nFileIndexHigh) << 32) | info.nFileIndexLow;
+}
+
+Result<std::int64_t> modification_time_ns(const fs::path& path) {
+  WIN32_FILE_ATTRIBUTE_DATA data{};
+  if (!GetFileAttributesExW(long_path(path).c_str(), GetFileExInfoStandard, &data)) {
+    return make_error(ExitCode::kOperational, path.string(), "cannot stat: " + last_error_text());
+  }
+  // FILETIME counts 100 ns since 1601-01-01.
+  std::uint64_t ticks = (static_cast<std::uint64_t>(data.ftLastWriteTime.dwHighDateTime) << 32) |
+                        data.ftLastWriteTime.dwLowDateTime;
+  return (static_cast<std::int64_t>(ticks) - 116444736000000000LL) * 100;
+}
+
+Result<ExclusiveLock> ExclusiveLock::try_acquire(const fs::path& lock_file) {
+  HANDLE handle = CreateFileW(long_path(lock_file).c_str(), GENERIC_READ | GENERIC_WRITE,
+                              FILE_SHARE_READ | FILE_SHARE_WRITE, nullptr, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
+  if (handle == INVALID_HANDLE_VALUE) {
+    return make_error(ExitCode::kOperational, lock_file.string(), "cannot open lock file: " + last_error_text());
+  }
+  OVERLAPPED overlapped{};
+  if (!LockFileEx(handle, LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, MAXDWORD, MAXDWORD, &overlapped)) {
+    CloseHandle(handle);
+    return make_error(ExitCode::kOperational, lock_file.string(), "another wsus-airgap run holds this lock",
+                      "wait for the other run to finish; the lock is released when it exits");
+  }
+  ExclusiveLock lock;
+  lock.handle_ = reinterpret_cast<std::intptr_t>(handle);
+  lock.path_ = lock_file;
+  return lock;
+}
+
+ExclusiveLock::ExclusiveLock(ExclusiveLock&& other) noexcept
+    : handle_(std::exchange(other.handle_, -1)), path_(std::move(other.path_)) {}
+
+ExclusiveLock& ExclusiveLock::operator=(ExclusiveLock&& other) noexcept {
+  if (this != &other) {
+    if (handle_ != -1) CloseHandle(reinterpret_cast<HANDLE>(handle_));
+    handle_ = std::exchange(other.handle_, -1);
+    path_ = std::move(other.path_);
+  }
+  return *this;
+}
+
+ExclusiveLock::~ExclusiveLock() {
+  if (handle_ != -1) CloseHandle(reinterpret_cast<HANDLE>(handle_));
+}
+
+Result<ProcessResult> run_process(const fs::path& program, const std::vector<std::string>& args,
+                                  const ProcessOptions& options) {
+  std::wstring command_line = quote_argument(program.wstring());
+  for (const auto& arg : args) command_line += L" " + quote_argument(widen(arg));
+  SECURITY_ATTRIBUTES inherit{sizeof(SECURITY_ATTRIBUTES), nullptr, TRUE};
+  auto open_output = [&](const fs::path& file) {
+    return file.empty() ? INVALID_HANDLE_VALUE
+                        : CreateFileW(long_path(file).c_str(), GENERIC_WRITE, FILE_SHARE_READ, &inherit, CREATE_ALWAYS,
+                                      FILE_ATTRIBUTE_NORMAL, nullptr);
+  };
+  HANDLE out = open_output(options.stdout_file);
+  HANDLE err = open_output(options.stderr_file);
+  HANDLE in = CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &inherit, OPEN_EXISTING, 0, nullptr);
+  STARTUPINFOW startup{};
+  startup.cb = sizeof startup;
+  startup.dwFlags = STARTF_USESTDHANDLES;
+  startup.hStdInput = in;
+  startup.hStdOutput = out != INVALID_HANDLE_VALUE ? out : GetStdHandle(STD_OUTPUT_HANDLE);
+  startup.hStdError = err != INVALID_HANDLE_VALUE ? err : GetStdHandle(STD_ERROR_HANDLE);
+  PROCESS_INFORMATION process{};
+  BOOL started = CreateProcessW(program.wstring().c_str(), command_line.data(), nullptr, nullptr, TRUE,
+                                CREATE_NO_WINDOW, nullptr, nullptr, &startup, &process);
+  for (HANDLE handle : {out, err, in}) {
+    if (handle != INVALID_HANDLE_VALUE) CloseHandle(handle);
+  }
+  if (!started) {
+    return make_error(ExitCode::kWsusutil, program.string(), "cannot start: " + last_error_text(),
+                      "check the path given with --wsusutil");
+  }
+  CloseHandle(process.hThread);
+  ProcessResult result;
+  DWORD wait = WaitForSingleObject(process.hProcess, static_cast<DWORD>(options.timeout.count() * 1000));
+  if (wait == WAIT_TIMEOUT) {
+    TerminateProcess(process.hProcess, 1);
+    WaitForSingleObject(process.hProcess, INFINITE);
+    result.timed_out = true;
+  } else {
+    DWORD code = 0;
+    GetExitCodeProcess(process.hProcess, &code);
+    result.exit_code = static_cast<int>(code);
+  }
+  CloseHandle(process.hProcess);
+  return result;
+}
+
+std::string host_name() {
+  char buffer[MAX_COMPUTERNAME_LENGTH + 1] = {};
+  DWORD size = sizeof buffer;
+  if (!GetComputerNameA(buffer, &size)) return "unknown-host";
+  return std::string(buffer, size);
+}
+
+std::optional<std::string> environment(const char* name) {
+  char* value = nullptr;
+  std::size_t size = 0;
+  if (_dupenv_s(&value, &size, name) != 0 || value == nullptr) return std::nullopt;
+  std::string result(value);
+  std::free(value);
+  return result;
+}
+
+WsusDefaults wsus_defaults() {
+  WsusDefaults defaults;
+  if (auto program_files = environment("ProgramFiles")) {
+    defaults.wsusutil = fs::path(*program_files) / "Update Services" / "Tools" / "WsusUtil.exe";
+  }
+  if (auto program_data = environment("ProgramData")) defaults.state_dir = fs::path(*program_data) / "wsus-airgap";
+  wchar_t content[MAX_PATH] = {};
+  DWORD size = sizeof content;
+  if (RegGetValueW(HKEY_LOCAL_MACHINE, L"SOFTWARE\\Microsoft\\Update Services\\Server\\Setup", L"ContentDir",
+                   RRF_RT_REG_SZ, nullptr, content, &size) == ERROR_SUCCESS) {
+    defaults.content_dir = fs::path(content) / "WsusContent";
+  }
+  return defaults;
+}
+
+}  // namespace wsa::platform

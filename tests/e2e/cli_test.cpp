@@ -1,0 +1,44 @@
+#include "tests/support/catch.h"
+#include "tests/support/e2e.h"
+#include "tests/support/test_dir.h"
+
+using namespace wsa::test;
+
+TEST_CASE("the version flag prints the program name and version and exits 0") {
+  TestDir dir("version");
+  auto result = run(airgap_binary(), {"--version"}, dir.path());
+  CHECK(result.exit_code == 0);
+  CHECK(result.out.rfind("wsus-airgap ", 0) == 0);
+}
+
+TEST_CASE("the help flag lists every subcommand") {
+  TestDir dir("help");
+  auto result = run(airgap_binary(), {"--help"}, dir.path());
+  CHECK(result.exit_code == 0);
+  for (const char* command : {"keygen", "export", "verify", "import", "gaps", "status"}) {
+    CHECK(result.out.find(command) != std::string::npos);
+  }
+}
+
+TEST_CASE("each subcommand has its own --help") {
+  TestDir dir("sub-help");
+  auto result = run(airgap_binary(), {"export", "--help"}, dir.path());
+  CHECK(result.exit_code == 0);
+  CHECK(result.out.find("--volume-size") != std::string::npos);
+}
+
+TEST_CASE("an unknown command prints a hint with a suggestion and exits 2") {
+  TestDir dir("unknown-command");
+  auto result = run(airgap_binary(), {"exprot"}, dir.path());
+  CHECK(result.exit_code == 2);
+  CHECK(result.err.find("unknown command 'exprot' (did you mean 'export'?)") != std::string::npos);
+  CHECK(result.err.find("Run 'wsus-airgap --help' for usage.") != std::string::npos);
+}
+
+TEST_CASE("an unknown option prints a hint naming the command and exits 2") {
+  TestDir dir("unknown-option");
+  auto result = run(airgap_binary(), {"verify", "--bogus"}, dir.path());
+  CHECK(result.exit_code == 2);
+  CHECK(result.err.find("--bogus") != std::string::npos);
+  CHECK(result.err.find("Run 'wsus-airgap verify --help' for usage.") != std::string::npos);
+}

@@ -1,0 +1,25 @@
+#pragma once
+// Runs the built wsus-airgap binary (and the simulator) and captures exit code, stdout and stderr.
+
+#include <boost/filesystem/path.hpp>
+
+#include <string>
+#include <vector>
+
+namespace wsa::test {
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs `program args...` with stdout/stderr captured to files in `work_dir`.
+RunResult run(const boost::filesystem::path& program, const std::vector<std::string>& args,
+              const boost::filesystem::path& work_dir);
+
+// The built wsus-airgap and simulator binaries.
+boost::filesystem::path airgap_binary();
+boost::filesystem::path simulator_binary();
+
+}  // namespace wsa::test
