@@ -1,0 +1,64 @@
+#pragma once
+// SHA-256 and SHA-1 in one pass over the bytes, with OpenSSL EVP (hardware SHA where the CPU has it).
+
+#include <boost/filesystem/path.hpp>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/error.h"
+
+namespace wsa {
+
+class Progress;
+
+struct Digests {
+  std::string sha256_hex;  // 64 lower-case hex characters
+  std::string sha1_hex;    // 40 upper-case hex characters (the WsusContent naming convention)
+  std::uint64_t size = 0;
+};
+
+// Feeds the same bytes to SHA-256 and SHA-1. Not thread-safe; one per stream.
+class DualHasher {
+ public:
+  DualHasher();
+  DualHasher(DualHasher&&) noexcept;
+  DualHasher& operator=(DualHasher&&) noexcept;
+  ~DualHasher();
+  void update(const void* data, std::size_t size);
+  // Returns the digests and resets for another stream.
+  Digests finish();
+
+ private:
+  struct Contexts;
+  std::unique_ptr<Contexts> contexts_;
+  std::uint64_t size_ = 0;
+};
+
+// Only SHA-256 (manifests, volumes, inventories).
+class Sha256Hasher {
+ public:
+  Sha256Hasher();
+  Sha256Hasher(Sha256Hasher&&) noexcept;
+  Sha256Hasher& operator=(Sha256Hasher&&) noexcept;
+  ~Sha256Hasher();
+  void update(const void* data, std::size_t size);
+  std::string finish_hex();
+
+ private:
+  struct Context;
+  std::unique_ptr<Context> context_;
+};
+
+std::string sha256_hex(std::string_view bytes);
+
+// Reads the file once, in 1 MiB blocks, feeding both digests. `progress` may be null.
+Result<Digests> hash_file(const boost::filesystem::path& path, Progress* progress = nullptr);
+// SHA-256 only, one pass.
+Result<std::string> sha256_file(const boost::filesystem::path& path, Progress* progress = nullptr);
+
+// The block size every streaming reader and copier uses.
+inline constexpr std::size_t kIoBlockSize = 1 << 20;
+
+}  // namespace wsa

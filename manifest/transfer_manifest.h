@@ -1,0 +1,69 @@
+#pragma once
+// The transfer manifest: the signed entry point of a package (docs/format.md).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.h"
+
+namespace wsa::manifest {
+
+// Bumped on any incompatible change; readers refuse both older and newer versions.
+inline constexpr int kManifestFormatVersion = 1;
+// Manifests and signature files larger than this are refused unread (exit 3).
+inline constexpr std::uint64_t kMaxManifestBytes = 4 * 1024 * 1024;
+
+enum class PackageMode { kFull, kIncremental };
+const char* to_string(PackageMode mode);
+
+// A file of the package pinned by size and SHA-256.
+struct PinnedFile {
+  std::string name;  // plain file name inside the package folder: [A-Za-z0-9._-]{1,128}, no "..", no separators
+  std::uint64_t size = 0;
+  std::string sha256_hex;  // 64 lower-case hex
+};
+
+struct InventorySummary {
+  PinnedFile file;                  // e.g. "inventory.tsv"
+  std::uint64_t file_count = 0;     // every file of the source WsusContent
+  std::uint64_t total_bytes = 0;
+  std::uint64_t carried_count = 0;  // files this package carries in its volumes
+  std::uint64_t carried_bytes = 0;
+};
+
+struct TransferManifest {
+  int format_version = kManifestFormatVersion;
+  std::string source_id;    // UUID of the export ledger: identifies the connected server's chain
+  std::string source_host;  // informational
+  std::uint64_t sequence = 0;           // 1, 2, 3 ... per source
+  std::string previous_manifest_sha256;  // empty for sequence 1 or a new full baseline
+  std::string created_utc;               // "2026-11-25T08:00:00Z"
+  std::optional<std::string> expires_utc;
+  PackageMode mode = PackageMode::kFull;
+  std::optional<PinnedFile> metadata;  // the wsusutil export package (.xml.gz or .cab)
+  std::vector<PinnedFile> volumes;     // content.tar.000, content.tar.001, ... in order
+  InventorySummary inventory;
+  std::string tool_version;
+};
+
+// Deterministic JSON (sorted keys, no insignificant whitespace variance) followed by "\n".
+std::string serialize_manifest(const TransferManifest& manifest);
+
+// Strict parse: refuses unknown format versions (older and newer, each with its own message), missing
+// or mistyped fields, bad hex, unsafe file names, sequence 0, more than 100000 volumes. Errors use
+// ExitCode::kIntegrity and name `where` (the manifest's path).
+Result<TransferManifest> parse_manifest(std::string_view json, const std::string& where);
+
+// The package folder name for a sequence: "wsus-airgap-000042".
+std::string package_folder_name(std::uint64_t sequence);
+// Parses such a folder name; nullopt for anything else.
+std::optional<std::uint64_t> parse_package_folder_name(std::string_view name);
+
+// UTC now as "YYYY-MM-DDTHH:MM:SSZ", and the reverse (nullopt when malformed).
+std::string utc_now();
+std::optional<std::int64_t> parse_utc(std::string_view text);  // seconds since the epoch
+
+}  // namespace wsa::manifest

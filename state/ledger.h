@@ -1,0 +1,95 @@
+#pragma once
+// The SQLite ledger (`--state`): what was exported or imported, in which sequence, how it ended, the
+// export side's hash cache and shipped-file set, and the journal of runs that did not finish.
+
+#include <boost/filesystem/path.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+
+namespace wsa::state {
+
+namespace fs = boost::filesystem;
+
+// PRAGMA user_version of the schema this build writes; older and newer ledgers are refused with
+// distinct messages (a newer one names the tool version to use).
+inline constexpr int kLedgerSchemaVersion = 1;
+
+enum class RunKind { kExport, kImport };
+enum class RunStatus { kRunning, kSucceeded, kFailed, kGapsRemain, kWsusutilFailed };
+const char* to_string(RunKind kind);
+const char* to_string(RunStatus status);
+
+// One export or import attempt. A row left in kRunning means the run was interrupted.
+struct RunRecord {
+  std::int64_t id = 0;
+  RunKind kind = RunKind::kExport;
+  std::string source_id;  // the export chain
+  std::uint64_t sequence = 0;
+  std::string manifest_sha256;  // empty until known
+  std::string mode;             // "full" or "incremental"
+  std::string package_dir;
+  RunStatus status = RunStatus::kRunning;
+  std::string started_utc;
+  std::string finished_utc;  // empty while running
+  std::string message;       // one line: what happened, or why it failed
+  std::uint64_t files = 0;   // files carried (export) or placed (import)
+  std::uint64_t bytes = 0;
+};
+
+// What the export side remembers about one content file (rsync's quick check).
+struct CachedHash {
+  std::uint64_t size = 0;
+  std::int64_t mtime_ns = 0;
+  std::optional<std::uint64_t> file_id;
+  std::string sha256_hex;
+  std::string sha1_hex;
+};
+
+class Ledger {
+ public:
+  // Opens or creates the ledger (and its folder). WAL mode, busy timeout 5 s.
+  static Result<Ledger> open(const fs::path& file);
+  Ledger(Ledger&&) noexcept;
+  Ledger& operator=(Ledger&&) noexcept;
+  ~Ledger();
+
+  // A random UUID made when the ledger was created; the export side's source id.
+  const std::string& ledger_id() const;
+  const fs::path& path() const;
+
+  // Journal: a run starts as kRunning and is finished once.
+  Result<std::int64_t> begin_run(const RunRecord& record);
+  Result<void> finish_run(std::int64_t id, RunStatus status, const std::string& manifest_sha256,
+                          const std::string& message, std::uint64_t files, std::uint64_t bytes);
+
+  // Highest-sequence export that succeeded (the chain's tip), if any.
+  Result<std::optional<RunRecord>> last_successful_export();
+  // Highest-sequence import of `source_id` that was applied (succeeded or ended with gaps), if any.
+  Result<std::optional<RunRecord>> last_applied_import(const std::string& source_id);
+  // Every run, oldest first, at most `limit` of the newest.
+  Result<std::vector<RunRecord>> history(std::size_t limit = 1000);
+
+  // Hash cache, keyed by canonical content path.
+  Result<std::optional<CachedHash>> cached_hash(const std::string& path);
+  Result<void> store_hashes(const std::vector<std::pair<std::string, CachedHash>>& entries);  // one transaction
+  Result<void> forget_hashes_except(const std::function<bool(const std::string&)>& keep);
+
+  // Shipped set: (path, sha256) pairs that an exported package carried, with its sequence.
+  Result<bool> was_shipped(const std::string& path, const std::string& sha256_hex);
+  Result<void> record_shipped(std::uint64_t sequence, const std::vector<std::pair<std::string, std::string>>& files);
+  Result<void> forget_shipped(const std::vector<std::string>& paths);
+
+ private:
+  Ledger() = default;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace wsa::state
