@@ -1,2 +1,2 @@
-// Replaced as the manifest library grows; keeps the target non-empty.
-namespace wsa { [[maybe_unused]] static const int manifest_placeholder = 0; }
+// Implemented by manifest/*.cpp; this file keeps the target buildable while they land.
+namespace wsa::manifest {}
