@@ -15,6 +15,15 @@ namespace wsa::manifest {
 inline constexpr int kManifestFormatVersion = 1;
 // Manifests and signature files larger than this are refused unread (exit 3).
 inline constexpr std::uint64_t kMaxManifestBytes = 4 * 1024 * 1024;
+// At most this many content volumes in one package.
+inline constexpr std::size_t kMaxVolumes = 100000;
+// No pinned or inventoried file may claim more bytes than this (1 PiB): a hostile size is refused early.
+inline constexpr std::uint64_t kMaxFileBytes = std::uint64_t{1} << 50;
+
+// The fixed names inside a package folder (docs/format.md).
+inline constexpr const char* kManifestFileName = "manifest.json";
+inline constexpr const char* kSignaturesFileName = "signatures.json";
+inline constexpr const char* kInventoryFileName = "inventory.tsv";
 
 enum class PackageMode { kFull, kIncremental };
 const char* to_string(PackageMode mode);
@@ -24,6 +33,8 @@ struct PinnedFile {
   std::string name;  // plain file name inside the package folder: [A-Za-z0-9._-]{1,128}, no "..", no separators
   std::uint64_t size = 0;
   std::string sha256_hex;  // 64 lower-case hex
+
+  bool operator==(const PinnedFile&) const = default;
 };
 
 struct InventorySummary {
@@ -32,6 +43,8 @@ struct InventorySummary {
   std::uint64_t total_bytes = 0;
   std::uint64_t carried_count = 0;  // files this package carries in its volumes
   std::uint64_t carried_bytes = 0;
+
+  bool operator==(const InventorySummary&) const = default;
 };
 
 struct TransferManifest {
@@ -47,13 +60,21 @@ struct TransferManifest {
   std::vector<PinnedFile> volumes;     // content.tar.000, content.tar.001, ... in order
   InventorySummary inventory;
   std::string tool_version;
+
+  bool operator==(const TransferManifest&) const = default;
 };
+
+// True for a plain file name a manifest may pin: [A-Za-z0-9._-]{1,128}, not starting with '.'.
+bool is_package_file_name(std::string_view name);
+// The name of the volume at `index` (0-based): "content.tar.000", ..., "content.tar.999", "content.tar.1000".
+std::string volume_file_name(std::size_t index);
 
 // Deterministic JSON (sorted keys, no insignificant whitespace variance) followed by "\n".
 std::string serialize_manifest(const TransferManifest& manifest);
 
 // Strict parse: refuses unknown format versions (older and newer, each with its own message), missing
-// or mistyped fields, bad hex, unsafe file names, sequence 0, more than 100000 volumes. Errors use
+// or mistyped fields, bad hex, unsafe or repeated file names, volumes not named volume_file_name(0, 1, ...)
+// in order, sequence 0, more than 100000 volumes, inconsistent counts, expiry not after creation. Errors use
 // ExitCode::kIntegrity and name `where` (the manifest's path).
 Result<TransferManifest> parse_manifest(std::string_view json, const std::string& where);
 
@@ -65,5 +86,7 @@ std::optional<std::uint64_t> parse_package_folder_name(std::string_view name);
 // UTC now as "YYYY-MM-DDTHH:MM:SSZ", and the reverse (nullopt when malformed).
 std::string utc_now();
 std::optional<std::int64_t> parse_utc(std::string_view text);  // seconds since the epoch
+// Seconds since the epoch as "YYYY-MM-DDTHH:MM:SSZ" (years 0000-9999; clamped outside them).
+std::string format_utc(std::int64_t seconds);
 
 }  // namespace wsa::manifest

@@ -12,6 +12,11 @@
 
 namespace wsa::manifest {
 
+// The signatures.json format this build writes and reads; older and newer are both refused.
+inline constexpr int kSignaturesFormatVersion = 1;
+// More signatures than any real threshold needs; bounds the work a hostile file can cause.
+inline constexpr std::size_t kMaxSignatures = 64;
+
 struct Signature {
   KeyId key_id;
   std::string signature;  // 64 raw bytes
@@ -28,6 +33,8 @@ class TrustStore {
   static Result<TrustStore> load(const std::vector<fs::path>& public_key_files);
   void add(PublicKey key);
   const std::vector<PublicKey>& keys() const { return keys_; }
+  // The trusted key with this id, or nullptr.
+  const PublicKey* find(const KeyId& id) const;
 
  private:
   std::vector<PublicKey> keys_;
@@ -40,7 +47,8 @@ struct SignatureCheck {
   bool meets(std::size_t threshold) const { return valid.size() >= threshold; }
 };
 
-// Checks every signature against the exact manifest bytes; a key id counts once however often it appears.
+// Checks every signature against the exact manifest bytes; a key id counts once per list however often it
+// appears (a key listed twice with one good and one bad signature is in both `valid` and `invalid`).
 SignatureCheck check_signatures(std::string_view manifest_bytes, const std::vector<Signature>& signatures,
                                 const TrustStore& trust);
 
