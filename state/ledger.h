@@ -52,9 +52,11 @@ struct CachedHash {
   std::string sha1_hex;
 };
 
+// Not thread-safe: one Ledger per thread. Several processes may share the file (SQLite locking).
 class Ledger {
  public:
-  // Opens or creates the ledger (and its folder). WAL mode, busy timeout 5 s.
+  // Opens or creates the ledger (and its folder). WAL mode, busy timeout 5 s. Refuses (kOperational)
+  // a newer or older schema and a file that is not a wsus-airgap ledger, naming the file.
   static Result<Ledger> open(const fs::path& file);
   Ledger(Ledger&&) noexcept;
   Ledger& operator=(Ledger&&) noexcept;
@@ -65,7 +67,11 @@ class Ledger {
   const fs::path& path() const;
 
   // Journal: a run starts as kRunning and is finished once.
+  // Records `record` as kRunning (its status, id and finished_utc are ignored; an empty started_utc
+  // means now) and returns its id.
   Result<std::int64_t> begin_run(const RunRecord& record);
+  // Fails if the run is not kRunning (unknown or already finished); an empty `manifest_sha256`
+  // keeps the one given to begin_run.
   Result<void> finish_run(std::int64_t id, RunStatus status, const std::string& manifest_sha256,
                           const std::string& message, std::uint64_t files, std::uint64_t bytes);
 
@@ -75,15 +81,23 @@ class Ledger {
   Result<std::optional<RunRecord>> last_applied_import(const std::string& source_id);
   // Every run, oldest first, at most `limit` of the newest.
   Result<std::vector<RunRecord>> history(std::size_t limit = 1000);
+  // Runs still kRunning that this Ledger object did not begin: interrupted (crash, power cut, kill),
+  // provided the caller holds the run lock so no other process is running one. Oldest first.
+  Result<std::vector<RunRecord>> interrupted_runs();
 
   // Hash cache, keyed by canonical content path.
   Result<std::optional<CachedHash>> cached_hash(const std::string& path);
-  Result<void> store_hashes(const std::vector<std::pair<std::string, CachedHash>>& entries);  // one transaction
+  // Inserts or replaces every entry in one transaction.
+  Result<void> store_hashes(const std::vector<std::pair<std::string, CachedHash>>& entries);
+  // Removes every entry whose path `keep` rejects, in one transaction.
   Result<void> forget_hashes_except(const std::function<bool(const std::string&)>& keep);
 
   // Shipped set: (path, sha256) pairs that an exported package carried, with its sequence.
   Result<bool> was_shipped(const std::string& path, const std::string& sha256_hex);
-  Result<void> record_shipped(std::uint64_t sequence, const std::vector<std::pair<std::string, std::string>>& files);
+  // Adds the pairs (a pair already present takes the new sequence), in one transaction.
+  Result<void> record_shipped(std::uint64_t sequence,
+                              const std::vector<std::pair<std::string, std::string>>& files);
+  // Removes every pair of these paths, in one transaction.
   Result<void> forget_shipped(const std::vector<std::string>& paths);
 
  private:
