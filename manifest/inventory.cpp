@@ -19,8 +19,9 @@ constexpr std::size_t kFieldCount = 5;
 constexpr const char* kReadHint = "the inventory is damaged or was altered; do not import this package";
 
 bool is_upper_hex(std::string_view text, std::size_t length) {
-  return text.size() == length &&
-         std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F'); });
+  return text.size() == length && std::all_of(text.begin(), text.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
+         });
 }
 
 // The checks the writer and the reader share; returns why the entry is refused, or nullopt.
@@ -70,7 +71,8 @@ bool count(InventorySummary& summary, const InventoryEntry& entry) {
 std::optional<std::uint64_t> parse_size(std::string_view text) {
   // Digits only and no leading zeros: the writer's one spelling, so no "+1", " 1", "01" or "1e3".
   if (text.empty() || text.size() > 16 || (text.size() > 1 && text.front() == '0')) return std::nullopt;
-  if (!std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) return std::nullopt;
+  if (!std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return std::nullopt;
   std::uint64_t value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
@@ -177,7 +179,8 @@ struct InventoryReader::State {
   }
 
   std::unexpected<Error> refuse(const std::string& why) {
-    failure = Error{ExitCode::kIntegrity, path.string(), "line " + std::to_string(line_number) + ": " + why, kReadHint};
+    failure = Error{ExitCode::kIntegrity, path.string(), "line " + std::to_string(line_number) + ": " + why,
+                    kReadHint};
     return std::unexpected(*failure);
   }
 
@@ -218,11 +221,13 @@ struct InventoryReader::State {
                         "); this one reads format " + std::to_string(kInventoryFormatVersion) +
                         ": upgrade wsus-airgap on this server");
         }
-        return refuse("inventory format version " + std::string(number) + " is older than this wsus-airgap reads (" +
-                      std::to_string(kInventoryFormatVersion) + ")");
+        return refuse("inventory format version " + std::string(number) +
+                      " is older than this wsus-airgap reads (" + std::to_string(kInventoryFormatVersion) +
+                      ")");
       }
     }
-    return refuse("is not a wsus-airgap inventory header (expected \"" + std::string(kInventoryHeader) + "\")");
+    return refuse("is not a wsus-airgap inventory header (expected \"" + std::string(kInventoryHeader) +
+                  "\")");
   }
 
   Result<InventoryEntry> parse_line() {

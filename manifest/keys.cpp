@@ -35,7 +35,9 @@ using BioPtr = std::unique_ptr<BIO, BioFree>;
 using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
 using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree>;
 
-std::shared_ptr<EVP_PKEY> own(EVP_PKEY* key) { return {key, &EVP_PKEY_free}; }
+std::shared_ptr<EVP_PKEY> own(EVP_PKEY* key) {
+  return {key, &EVP_PKEY_free};
+}
 
 // Private key text is wiped from memory once used, so it does not linger in freed heap pages.
 struct SecretText {
@@ -46,7 +48,9 @@ struct SecretText {
 };
 
 // An encrypted key would otherwise make OpenSSL prompt on the console; refuse it instead.
-int no_passphrase(char* /*buffer*/, int /*size*/, int /*rwflag*/, void* /*user*/) { return -1; }
+int no_passphrase(char* /*buffer*/, int /*size*/, int /*rwflag*/, void* /*user*/) {
+  return -1;
+}
 
 std::string kind_of_key(int base_id) {
   switch (base_id) {
@@ -74,8 +78,8 @@ Result<std::string> read_key_file(const fs::path& file) {
     // read_small_file calls an oversized file hostile media; for a key named on the command line it
     // is a wrong-file mistake the user fixes, so it is operational.
     if (text.error().code == ExitCode::kIntegrity) {
-      return make_error(ExitCode::kOperational, file.string(), "is larger than 16 KiB, so it is not a key file",
-                        kKeygenHint);
+      return make_error(ExitCode::kOperational, file.string(),
+                        "is larger than 16 KiB, so it is not a key file", kKeygenHint);
     }
     return std::unexpected(text.error());
   }
@@ -85,9 +89,10 @@ Result<std::string> read_key_file(const fs::path& file) {
 Result<void> require_ed25519(const EVP_PKEY* key, const fs::path& file) {
   int base_id = EVP_PKEY_get_base_id(key);
   if (base_id == EVP_PKEY_ED25519) return {};
-  return make_error(ExitCode::kOperational, file.string(),
-                    "is " + kind_of_key(base_id) + "; wsus-airgap signs with Ed25519 keys made by 'wsus-airgap keygen'",
-                    kKeygenHint);
+  return make_error(
+      ExitCode::kOperational, file.string(),
+      "is " + kind_of_key(base_id) + "; wsus-airgap signs with Ed25519 keys made by 'wsus-airgap keygen'",
+      kKeygenHint);
 }
 
 std::string bio_contents(BIO* bio) {
@@ -118,8 +123,8 @@ Result<PublicKey> PublicKey::load(const fs::path& pem_file) {
   EVP_PKEY* raw = PEM_read_bio_PUBKEY(bio.get(), nullptr, &no_passphrase, nullptr);
   ERR_clear_error();
   if (raw == nullptr) {
-    return make_error(ExitCode::kOperational, pem_file.string(), "is not a PEM public key (\"BEGIN PUBLIC KEY\")",
-                      kKeygenHint);
+    return make_error(ExitCode::kOperational, pem_file.string(),
+                      "is not a PEM public key (\"BEGIN PUBLIC KEY\")", kKeygenHint);
   }
   PublicKey key;
   key.key_ = own(raw);
@@ -132,8 +137,8 @@ Result<PublicKey> PublicKey::from_raw(std::string_view raw32) {
     return make_error(ExitCode::kIntegrity, "Ed25519 public key",
                       "is " + std::to_string(raw32.size()) + " bytes; expected 32");
   }
-  EVP_PKEY* raw = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
-                                              reinterpret_cast<const unsigned char*>(raw32.data()), raw32.size());
+  EVP_PKEY* raw = EVP_PKEY_new_raw_public_key(
+      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(raw32.data()), raw32.size());
   ERR_clear_error();
   if (raw == nullptr) return make_error(ExitCode::kIntegrity, "Ed25519 public key", "is not a valid key");
   PublicKey key;
@@ -173,9 +178,10 @@ bool PublicKey::verify(std::string_view message, std::string_view signature) con
   if (!key_ || signature.size() != kSignatureSize) return false;
   MdCtxPtr ctx(EVP_MD_CTX_new());
   // Ed25519 hashes internally: no digest is named (NULL md), and the one-shot call is required.
-  bool ok = ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key_.get()) == 1 &&
-            EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
-                             reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
+  bool ok =
+      ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key_.get()) == 1 &&
+      EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
+                       reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
   ERR_clear_error();
   return ok;
 }
@@ -197,12 +203,14 @@ Result<SigningKey> SigningKey::load(const fs::path& pem_file) {
   if (!read) return std::unexpected(read.error());
   SecretText text{std::move(*read)};
   if (text.text.find("ENCRYPTED PRIVATE KEY-----") != std::string::npos) {
-    return make_error(ExitCode::kOperational, pem_file.string(),
-                      "is an encrypted private key; wsus-airgap reads the unencrypted keys 'wsus-airgap keygen' makes",
-                      "protect the key with file permissions on the export server instead of a passphrase");
+    return make_error(
+        ExitCode::kOperational, pem_file.string(),
+        "is an encrypted private key; wsus-airgap reads the unencrypted keys 'wsus-airgap keygen' makes",
+        "protect the key with file permissions on the export server instead of a passphrase");
   }
   if (text.text.find("BEGIN PUBLIC KEY-----") != std::string::npos) {
-    return make_error(ExitCode::kOperational, pem_file.string(), "holds a public key; signing needs the private key",
+    return make_error(ExitCode::kOperational, pem_file.string(),
+                      "holds a public key; signing needs the private key",
                       "give the '.key' file that 'wsus-airgap keygen' wrote beside the '.pub' file");
   }
   BioPtr bio(BIO_new_mem_buf(text.text.data(), static_cast<int>(text.text.size())));
@@ -226,7 +234,8 @@ Result<void> SigningKey::save(const fs::path& prefix) const {
   if (auto folder = key_file.parent_path(); !folder.empty()) {
     boost::system::error_code ec;
     if (!fs::is_directory(folder, ec)) {
-      return make_error(ExitCode::kOperational, folder.string(), "is not an existing folder; cannot save the key pair",
+      return make_error(ExitCode::kOperational, folder.string(),
+                        "is not an existing folder; cannot save the key pair",
                         "create the folder first or choose another --out prefix");
     }
   }
@@ -244,7 +253,8 @@ Result<void> SigningKey::save(const fs::path& prefix) const {
     BioPtr bio(BIO_new(BIO_s_secmem()));
     if (!bio || PEM_write_bio_PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
       ERR_clear_error();
-      return make_error(ExitCode::kOperational, key_file.string(), "OpenSSL could not encode the private key");
+      return make_error(ExitCode::kOperational, key_file.string(),
+                        "OpenSSL could not encode the private key");
     }
     private_pem.text = bio_contents(bio.get());
   }

@@ -15,13 +15,15 @@ constexpr int kMaxDepth = 8;
 
 json parse_strict(std::string_view text, std::uint64_t max_bytes) {
   if (text.size() > max_bytes) {
-    throw JsonRefusal{"is " + std::to_string(text.size()) + " bytes; the limit is " + std::to_string(max_bytes)};
+    throw JsonRefusal{"is " + std::to_string(text.size()) + " bytes; the limit is " +
+                      std::to_string(max_bytes)};
   }
   // nlohmann keeps the last of duplicate keys silently; two readers could then disagree on what a
   // signed file says, so duplicates are refused while parsing.
   std::vector<std::set<std::string>> open_objects;
   json::parser_callback_t check = [&](int depth, json::parse_event_t event, json& parsed) {
-    if (depth > kMaxDepth) throw JsonRefusal{"is nested deeper than " + std::to_string(kMaxDepth) + " levels"};
+    if (depth > kMaxDepth)
+      throw JsonRefusal{"is nested deeper than " + std::to_string(kMaxDepth) + " levels"};
     switch (event) {
       case json::parse_event_t::object_start:
         open_objects.emplace_back();
@@ -52,8 +54,9 @@ json parse_strict(std::string_view text, std::uint64_t max_bytes) {
 ObjectReader::ObjectReader(const json& value, std::string context)
     : object_(value), context_(std::move(context)) {
   if (!object_.is_object()) {
-    throw JsonRefusal{context_.empty() ? "is not a JSON object"
-                                       : "field " + context_.substr(0, context_.size() - 1) + " is not an object"};
+    throw JsonRefusal{context_.empty()
+                          ? "is not a JSON object"
+                          : "field " + context_.substr(0, context_.size() - 1) + " is not an object"};
   }
 }
 
@@ -71,7 +74,9 @@ const json& ObjectReader::field(std::string_view name) const {
   return *found;
 }
 
-bool ObjectReader::is_null(std::string_view name) const { return field(name).is_null(); }
+bool ObjectReader::is_null(std::string_view name) const {
+  return field(name).is_null();
+}
 
 std::string ObjectReader::string(std::string_view name) const {
   const auto& value = field(name);
@@ -82,7 +87,8 @@ std::string ObjectReader::string(std::string_view name) const {
 std::uint64_t ObjectReader::unsigned_integer(std::string_view name) const {
   const auto& value = field(name);
   // nlohmann stores every non-negative integer literal as unsigned; "1.0", "-1" and "1e3" are not.
-  if (!value.is_number_unsigned()) throw JsonRefusal{"field " + label(name) + " is not a non-negative integer"};
+  if (!value.is_number_unsigned())
+    throw JsonRefusal{"field " + label(name) + " is not a non-negative integer"};
   return value.get<std::uint64_t>();
 }
 
@@ -90,7 +96,8 @@ std::int64_t ObjectReader::integer(std::string_view name) const {
   const auto& value = field(name);
   if (value.is_number_unsigned()) {
     auto number = value.get<std::uint64_t>();
-    if (number > static_cast<std::uint64_t>(INT64_MAX)) throw JsonRefusal{"field " + label(name) + " is too large"};
+    if (number > static_cast<std::uint64_t>(INT64_MAX))
+      throw JsonRefusal{"field " + label(name) + " is too large"};
     return static_cast<std::int64_t>(number);
   }
   if (!value.is_number_integer()) throw JsonRefusal{"field " + label(name) + " is not an integer"};
@@ -104,8 +111,9 @@ const json& ObjectReader::array(std::string_view name) const {
 }
 
 bool is_lower_hex(std::string_view text, std::size_t length) {
-  return text.size() == length &&
-         std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+  return text.size() == length && std::all_of(text.begin(), text.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
 }
 
 std::string printable(std::string_view text) {

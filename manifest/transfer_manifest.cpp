@@ -10,8 +10,8 @@
 
 namespace wsa::manifest {
 
-using nlohmann::json;
 using detail::JsonRefusal;
+using nlohmann::json;
 
 namespace {
 
@@ -21,7 +21,8 @@ constexpr std::size_t kMaxSourceIdLength = 64;
 constexpr std::size_t kMaxHostLength = 255;
 constexpr std::size_t kMaxToolVersionLength = 64;
 constexpr const char* kRefusalHint =
-    "the manifest is damaged or was altered; do not import this package: export it again on the connected server";
+    "the manifest is damaged or was altered; do not import this package: export it again on the connected "
+    "server";
 
 // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil): portable where
 // timegm is not, and exact for every year this tool meets.
@@ -45,7 +46,8 @@ CivilDate civil_from_days(std::int64_t days) {
   days += 719468;
   const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
   const auto day_of_era = static_cast<unsigned>(days - era * 146097);
-  const unsigned year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+  const unsigned year_of_era =
+      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
   const unsigned day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
   const unsigned shifted_month = (5 * day_of_year + 2) / 153;
   const unsigned day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
@@ -53,7 +55,9 @@ CivilDate civil_from_days(std::int64_t days) {
   return {static_cast<std::int64_t>(year_of_era) + era * 400 + (month <= 2 ? 1 : 0), month, day};
 }
 
-bool is_leap_year(std::int64_t year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
+bool is_leap_year(std::int64_t year) {
+  return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
 
 unsigned days_in_month(std::int64_t year, unsigned month) {
   static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -79,8 +83,8 @@ bool is_printable_ascii(std::string_view text) {
 
 bool is_identifier(std::string_view text, std::size_t max_length) {
   return !text.empty() && text.size() <= max_length && std::all_of(text.begin(), text.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-           c == '-';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
   });
 }
 
@@ -93,8 +97,9 @@ PinnedFile read_pinned(const detail::ObjectReader& reader) {
   PinnedFile file;
   file.name = reader.string("name");
   if (!is_package_file_name(file.name)) {
-    throw JsonRefusal{"field " + reader.label("name") + " \"" + detail::printable(file.name) +
-                      "\" is not a plain file name ([A-Za-z0-9._-], 1-128 characters, not starting with '.')"};
+    throw JsonRefusal{
+        "field " + reader.label("name") + " \"" + detail::printable(file.name) +
+        "\" is not a plain file name ([A-Za-z0-9._-], 1-128 characters, not starting with '.')"};
   }
   file.size = reader.unsigned_integer("size");
   if (file.size > kMaxFileBytes) {
@@ -132,7 +137,8 @@ void refuse_repeated_names(const TransferManifest& manifest) {
   std::set<std::string> names;
   auto claim = [&](const PinnedFile& file) {
     if (file.name == kManifestFileName || file.name == kSignaturesFileName) {
-      throw JsonRefusal{"pins \"" + file.name + "\", a name reserved for the package's manifest and signatures"};
+      throw JsonRefusal{"pins \"" + file.name +
+                        "\", a name reserved for the package's manifest and signatures"};
     }
     if (!names.insert(file.name).second) throw JsonRefusal{"pins the file name \"" + file.name + "\" twice"};
   };
@@ -153,7 +159,8 @@ TransferManifest read_manifest(const json& document) {
   manifest.sequence = top.unsigned_integer("sequence");
   if (manifest.sequence == 0) throw JsonRefusal{"field sequence is 0; sequences start at 1"};
   manifest.previous_manifest_sha256 = top.string("previous_manifest_sha256");
-  if (!manifest.previous_manifest_sha256.empty() && !detail::is_lower_hex(manifest.previous_manifest_sha256, 64)) {
+  if (!manifest.previous_manifest_sha256.empty() &&
+      !detail::is_lower_hex(manifest.previous_manifest_sha256, 64)) {
     throw JsonRefusal{"field previous_manifest_sha256 is neither empty nor 64 lower-case hex characters"};
   }
   manifest.created_utc = read_utc(top, "created_utc");
@@ -170,7 +177,8 @@ TransferManifest read_manifest(const json& document) {
   } else if (mode == to_string(PackageMode::kIncremental)) {
     manifest.mode = PackageMode::kIncremental;
   } else {
-    throw JsonRefusal{"field mode \"" + detail::printable(mode) + "\" is neither \"full\" nor \"incremental\""};
+    throw JsonRefusal{"field mode \"" + detail::printable(mode) +
+                      "\" is neither \"full\" nor \"incremental\""};
   }
   if (!top.is_null("metadata")) {
     detail::ObjectReader metadata(top.field("metadata"), "metadata.");
@@ -190,8 +198,8 @@ TransferManifest read_manifest(const json& document) {
     PinnedFile file = read_pinned(volume);
     // Names fixed by position mean a reader never has to sort or guess which volume comes next.
     if (file.name != volume_file_name(i)) {
-      throw JsonRefusal{"field " + volume.label("name") + " is \"" + detail::printable(file.name) + "\"; expected \"" +
-                        volume_file_name(i) + "\" (volumes are listed in order)"};
+      throw JsonRefusal{"field " + volume.label("name") + " is \"" + detail::printable(file.name) +
+                        "\"; expected \"" + volume_file_name(i) + "\" (volumes are listed in order)"};
     }
     // Saturating: 100000 volumes of 2^50 bytes would overflow, and only "at least" matters below.
     volume_bytes = file.size > UINT64_MAX - volume_bytes ? UINT64_MAX : volume_bytes + file.size;
@@ -225,7 +233,9 @@ TransferManifest read_manifest(const json& document) {
 
 }  // namespace
 
-const char* to_string(PackageMode mode) { return mode == PackageMode::kFull ? "full" : "incremental"; }
+const char* to_string(PackageMode mode) {
+  return mode == PackageMode::kFull ? "full" : "incremental";
+}
 
 bool is_package_file_name(std::string_view name) {
   // No leading '.', so also neither "." nor "..": nothing hidden and nothing that walks out of the folder.
@@ -273,7 +283,8 @@ Result<TransferManifest> parse_manifest(std::string_view text, const std::string
     if (version < kManifestFormatVersion) {
       return make_error(ExitCode::kIntegrity, where,
                         "manifest format version " + std::to_string(version) +
-                            " is older than this wsus-airgap reads (" + std::to_string(kManifestFormatVersion) + ")",
+                            " is older than this wsus-airgap reads (" +
+                            std::to_string(kManifestFormatVersion) + ")",
                         "export the package again with a current wsus-airgap on the connected server");
     }
     if (version > kManifestFormatVersion) {
@@ -283,7 +294,8 @@ Result<TransferManifest> parse_manifest(std::string_view text, const std::string
                             ": upgrade wsus-airgap on this server");
     }
     top.refuse_unknown({"format_version", "source_id", "source_host", "sequence", "previous_manifest_sha256",
-                        "created_utc", "expires_utc", "mode", "metadata", "volumes", "inventory", "tool_version"});
+                        "created_utc", "expires_utc", "mode", "metadata", "volumes", "inventory",
+                        "tool_version"});
     return read_manifest(document);
   } catch (const JsonRefusal& refusal) {
     return make_error(ExitCode::kIntegrity, where, refusal.why, kRefusalHint);
@@ -299,7 +311,8 @@ std::string package_folder_name(std::uint64_t sequence) {
 std::optional<std::uint64_t> parse_package_folder_name(std::string_view name) {
   if (!name.starts_with(kFolderPrefix)) return std::nullopt;
   std::string_view number = name.substr(kFolderPrefix.size());
-  if (number.size() < 6 || !std::all_of(number.begin(), number.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+  if (number.size() < 6 ||
+      !std::all_of(number.begin(), number.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return std::nullopt;
   }
   std::uint64_t sequence = 0;
@@ -328,9 +341,9 @@ std::string format_utc(std::int64_t seconds) {
   }
   CivilDate date = civil_from_days(days);
   char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", static_cast<long long>(date.year),
-                date.month, date.day, static_cast<long long>(rest / 3600), static_cast<long long>(rest / 60 % 60),
-                static_cast<long long>(rest % 60));
+  std::snprintf(buffer, sizeof buffer, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ",
+                static_cast<long long>(date.year), date.month, date.day, static_cast<long long>(rest / 3600),
+                static_cast<long long>(rest / 60 % 60), static_cast<long long>(rest % 60));
   return buffer;
 }
 

@@ -30,7 +30,8 @@ const char* to_string(PackageMode mode);
 
 // A file of the package pinned by size and SHA-256.
 struct PinnedFile {
-  std::string name;  // plain file name inside the package folder: [A-Za-z0-9._-]{1,128}, no "..", no separators
+  // Plain file name inside the package folder: [A-Za-z0-9._-]{1,128}, no "..", no separators.
+  std::string name;
   std::uint64_t size = 0;
   std::string sha256_hex;  // 64 lower-case hex
 
@@ -38,8 +39,8 @@ struct PinnedFile {
 };
 
 struct InventorySummary {
-  PinnedFile file;                  // e.g. "inventory.tsv"
-  std::uint64_t file_count = 0;     // every file of the source WsusContent
+  PinnedFile file;               // e.g. "inventory.tsv"
+  std::uint64_t file_count = 0;  // every file of the source WsusContent
   std::uint64_t total_bytes = 0;
   std::uint64_t carried_count = 0;  // files this package carries in its volumes
   std::uint64_t carried_bytes = 0;
@@ -49,9 +50,9 @@ struct InventorySummary {
 
 struct TransferManifest {
   int format_version = kManifestFormatVersion;
-  std::string source_id;    // UUID of the export ledger: identifies the connected server's chain
-  std::string source_host;  // informational
-  std::uint64_t sequence = 0;           // 1, 2, 3 ... per source
+  std::string source_id;                 // UUID of the export ledger: identifies the connected server's chain
+  std::string source_host;               // informational
+  std::uint64_t sequence = 0;            // 1, 2, 3 ... per source
   std::string previous_manifest_sha256;  // empty for sequence 1 or a new full baseline
   std::string created_utc;               // "2026-11-25T08:00:00Z"
   std::optional<std::string> expires_utc;

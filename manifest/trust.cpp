@@ -24,7 +24,8 @@ std::string serialize_signatures(const std::vector<Signature>& signatures) {
   for (const auto& signature : signatures) {
     entries.push_back(json{{"key_id", signature.key_id}, {"signature", to_base64(signature.signature)}});
   }
-  json document{{"format_version", kSignaturesFormatVersion}, {"algorithm", kAlgorithm}, {"signatures", entries}};
+  json document{
+      {"format_version", kSignaturesFormatVersion}, {"algorithm", kAlgorithm}, {"signatures", entries}};
   return document.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
@@ -37,7 +38,8 @@ Result<std::vector<Signature>> parse_signatures(std::string_view text, const std
     if (version < kSignaturesFormatVersion) {
       return make_error(ExitCode::kIntegrity, where,
                         "signatures format version " + std::to_string(version) +
-                            " is older than this wsus-airgap reads (" + std::to_string(kSignaturesFormatVersion) + ")",
+                            " is older than this wsus-airgap reads (" +
+                            std::to_string(kSignaturesFormatVersion) + ")",
                         "export the package again with a current wsus-airgap on the connected server");
     }
     if (version > kSignaturesFormatVersion) {
@@ -68,8 +70,8 @@ Result<std::vector<Signature>> parse_signatures(std::string_view text, const std
       auto raw = from_base64(entry.string("signature"));
       if (!raw) throw detail::JsonRefusal{"field " + entry.label("signature") + " is not standard base64"};
       if (raw->size() != kSignatureBytes) {
-        throw detail::JsonRefusal{"field " + entry.label("signature") + " decodes to " + std::to_string(raw->size()) +
-                                  " bytes; an Ed25519 signature is 64"};
+        throw detail::JsonRefusal{"field " + entry.label("signature") + " decodes to " +
+                                  std::to_string(raw->size()) + " bytes; an Ed25519 signature is 64"};
       }
       signature.signature = std::move(*raw);
       signatures.push_back(std::move(signature));
