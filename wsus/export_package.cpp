@@ -13,15 +13,10 @@ namespace wsa::wsus {
 namespace {
 
 using detail::CabEntry;
+using detail::kDamagedPackageHint;
+using detail::kHostilePackageHint;
 using detail::PackageXmlReader;
 using detail::SecureXmlParser;
-
-const char* const kDamagedHint =
-    "the package is damaged or was not written by wsusutil: export again on the export server (check "
-    "wsusutil's log file) and copy the new package";
-const char* const kHostileHint =
-    "wsusutil never writes this: do not import this package; export again on the trusted export server "
-    "and copy the new package";
 
 // Whatever layer found the problem, the message names the package first.
 Error about(const fs::path& package, Error error) {
@@ -29,7 +24,7 @@ Error about(const fs::path& package, Error error) {
   return error;
 }
 
-std::unexpected<Error> refuse(std::string why, const char* hint = kDamagedHint) {
+std::unexpected<Error> refuse(std::string why, const char* hint = kDamagedPackageHint) {
   return make_error(ExitCode::kWsusutil, {}, std::move(why), hint);
 }
 
@@ -99,7 +94,7 @@ class MetadataRecords {
   Result<void> too_long() const {
     return refuse("metadata.txt line " + std::to_string(line_ + 1) + " is longer than " +
                       std::to_string(limits_.max_line_bytes) + " bytes, beyond the reader's limit: refused",
-                  kHostileHint);
+                  kHostilePackageHint);
   }
 
   std::string at_line() const { return "metadata.txt line " + std::to_string(line_) + ": "; }
@@ -137,7 +132,7 @@ class MetadataRecords {
       return refuse(at_line() + "the length field says " + std::to_string(*length) +
                         " but the update XML of " + *id + " has " + std::to_string(xml.size()) +
                         " bytes: the record was cut or altered",
-                    kDamagedHint);
+                    kDamagedPackageHint);
     }
     ++records_;
     return parse_update_xml(*id, *revision, xml);
@@ -146,12 +141,13 @@ class MetadataRecords {
   Result<void> parse_update_xml(const std::string& id, std::uint32_t revision, std::string_view xml) {
     std::uint64_t updates = 0;
     PackageXmlReader reader(visitor_, limits_, [&](PackageUpdate& update) -> Result<void> {
-      if (++updates > 1) return refuse(at_line() + "the update XML holds more than one Update", kHostileHint);
+      if (++updates > 1)
+        return refuse(at_line() + "the update XML holds more than one Update", kHostilePackageHint);
       if (update.update_id != id || update.revision != revision) {
         return refuse(at_line() + "the record is for update " + id + " revision " + std::to_string(revision) +
                           " but its XML describes " + update.update_id + " revision " +
                           std::to_string(update.revision),
-                      kHostileHint);
+                      kHostilePackageHint);
       }
       if (visitor_.on_update) visitor_.on_update(update);
       return {};
@@ -282,7 +278,7 @@ Result<void> check_export_package(const fs::path& package) {
           about(package, Error{ExitCode::kWsusutil,
                                {},
                                "is an incomplete export: the cabinet holds no " + entry.name,
-                               kDamagedHint}));
+                               kDamagedPackageHint}));
     }
   }
   return {};

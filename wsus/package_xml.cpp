@@ -20,14 +20,7 @@ namespace {
 // the token guard below precise and bounds how much expat re-scans an incomplete token.
 constexpr std::size_t kFeedPiece = 64 * 1024;
 
-const char* const kHostileHint =
-    "wsusutil never writes this: do not import this package; export again on the trusted export server "
-    "and copy the new package";
-const char* const kDamagedHint =
-    "the package is damaged or was not written by wsusutil: export again on the export server (check "
-    "wsusutil's log file) and copy the new package";
-
-std::unexpected<Error> refuse(std::string why, const char* hint = kDamagedHint) {
+std::unexpected<Error> refuse(std::string why, const char* hint = kDamagedPackageHint) {
   return make_error(ExitCode::kWsusutil, {}, std::move(why), hint);
 }
 
@@ -151,7 +144,7 @@ struct SecureXmlParser::State {
       if (++self.depth > self.limits.max_depth) {
         return refuse("nests elements more than " + std::to_string(self.limits.max_depth) +
                           " deep, beyond the reader's limit: refused",
-                      kHostileHint);
+                      kHostilePackageHint);
       }
       for (const XML_Char** pair = attributes; pair[0] != nullptr; pair += 2) {
         std::size_t size = std::strlen(pair[1]);
@@ -159,7 +152,7 @@ struct SecureXmlParser::State {
           return refuse("attribute " + quoted(pair[0]) + " is " + std::to_string(size) +
                             " bytes, larger than the " + std::to_string(self.limits.max_attribute_bytes) +
                             "-byte limit for one attribute: refused",
-                        kHostileHint);
+                        kHostilePackageHint);
         }
       }
       return self.handler.start_element(local_name(name), XmlAttributes(attributes));
@@ -186,7 +179,7 @@ struct SecureXmlParser::State {
       return refuse(
           "contains a DTD (<!DOCTYPE ...>): wsusutil never writes one, and DTD entities are how XML "
           "expansion attacks (\"billion laughs\") work: refused",
-          kHostileHint);
+          kHostilePackageHint);
     });
   }
 
@@ -194,7 +187,7 @@ struct SecureXmlParser::State {
                         const XML_Char*, const XML_Char*, const XML_Char*) {
     State& self = of(user_data);
     self.guarded(
-        [&] { return refuse("declares the XML entity " + quoted(name) + ": refused", kHostileHint); });
+        [&] { return refuse("declares the XML entity " + quoted(name) + ": refused", kHostilePackageHint); });
   }
 
   static int on_external_entity(XML_Parser, const XML_Char*, const XML_Char*, const XML_Char*,
@@ -220,7 +213,7 @@ struct SecureXmlParser::State {
                         (ended_early ? std::string("ends before its XML document does")
                                      : std::string("is not well-formed XML")) +
                         " (expat: " + XML_ErrorString(code) + ")";
-      refusal = Error{ExitCode::kWsusutil, {}, std::move(why), kDamagedHint};
+      refusal = Error{ExitCode::kWsusutil, {}, std::move(why), kDamagedPackageHint};
       return std::unexpected(*refusal);
     }
     bytes_since_event = event_in_piece ? 0 : bytes_since_event + piece.size();
@@ -230,7 +223,7 @@ struct SecureXmlParser::State {
                       position() + ": has an XML tag or token larger than " + std::to_string(token_limit) +
                           " bytes (one attribute may hold at most " +
                           std::to_string(limits.max_attribute_bytes) + "): refused",
-                      kHostileHint};
+                      kHostilePackageHint};
       return std::unexpected(*refusal);
     }
     return {};
@@ -399,7 +392,7 @@ Result<void> PackageXmlReader::text(std::string_view chars) {
   if (text_.size() + chars.size() > limits_.max_attribute_bytes) {
     return refuse(record_label() + "a text value is larger than the " +
                       std::to_string(limits_.max_attribute_bytes) + "-byte limit: refused",
-                  kHostileHint);
+                  kHostilePackageHint);
   }
   text_.append(chars);
   return {};
@@ -427,7 +420,7 @@ Result<void> PackageXmlReader::assign_identity(std::optional<std::string_view> i
     } else if (update_.update_id != *normalized) {
       return refuse("update " + update_.update_id + " carries the metadata of another update, " +
                         *normalized + ": refused",
-                    kHostileHint);
+                    kHostilePackageHint);
     }
   }
   if (revision) {
@@ -507,7 +500,7 @@ Result<void> PackageXmlReader::end_captured_text(Tag tag) {
       std::string hex = to_hex_lower(*raw);
       if (file_->file.sha256_hex && *file_->file.sha256_hex != hex) {
         return refuse(record_label() + "File " + file_->file.sha1_hex + " has two different SHA-256 digests",
-                      kHostileHint);
+                      kHostilePackageHint);
       }
       file_->file.sha256_hex = std::move(hex);
       break;
@@ -531,7 +524,7 @@ Result<void> PackageXmlReader::end_file() {
     if (update_.file_sha1_hex.size() >= limits_.max_update_files) {
       return refuse(record_label() + "references more than " + std::to_string(limits_.max_update_files) +
                         " files, beyond the reader's limit: refused",
-                    kHostileHint);
+                    kHostilePackageHint);
     }
     update_.file_sha1_hex.push_back(file.sha1_hex);
   }

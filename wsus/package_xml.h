@@ -16,6 +16,14 @@
 
 namespace wsa::wsus::detail {
 
+// What to do next when a package's content is damaged, or is something wsusutil never writes.
+inline constexpr const char* kDamagedPackageHint =
+    "the package is damaged or was not written by wsusutil: export again on the export server (check "
+    "wsusutil's log file) and copy the new package";
+inline constexpr const char* kHostilePackageHint =
+    "wsusutil never writes this: do not import this package; export again on the trusted export server "
+    "and copy the new package";
+
 // "upd:File" -> "File": the reader matches local names whatever the prefix or namespace.
 std::string_view local_name(std::string_view qualified_name);
 
