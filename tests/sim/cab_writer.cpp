@@ -1,7 +1,7 @@
 #include "tests/sim/cab_writer.h"
 
-#include <boost/filesystem/operations.hpp>
 #include <zlib.h>
+#include <boost/filesystem/operations.hpp>
 
 #include <array>
 #include <cstdio>
@@ -59,11 +59,13 @@ class BlockSpool {
 
   Result<void> open() {
     file_.reset(std::fopen(path_.string().c_str(), "w+b"));
-    if (!file_) return make_error(ExitCode::kOperational, path_.string(), "cannot create the cabinet spool file");
+    if (!file_)
+      return make_error(ExitCode::kOperational, path_.string(), "cannot create the cabinet spool file");
     if (compression_ == CabCompression::kMszip) {
       deflate_.reset(new z_stream{});
       // Raw deflate (negative window bits): MSZIP carries no zlib header, only its "CK" signature.
-      if (deflateInit2(deflate_.get(), Z_BEST_COMPRESSION, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+      if (deflateInit2(deflate_.get(), Z_BEST_COMPRESSION, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) !=
+          Z_OK) {
         deflate_.reset();
         return make_error(ExitCode::kOperational, path_.string(), "cannot initialise deflate");
       }
@@ -109,7 +111,8 @@ class BlockSpool {
     put16(header, static_cast<std::uint16_t>(payload.size()));
     put16(header, static_cast<std::uint16_t>(pending_.size()));
     // The checksum covers the payload first, then the cbData/cbUncomp fields (MS-CAB 2.4).
-    std::uint32_t sum = cab_checksum(reinterpret_cast<const unsigned char*>(payload.data()), payload.size(), 0);
+    std::uint32_t sum =
+        cab_checksum(reinterpret_cast<const unsigned char*>(payload.data()), payload.size(), 0);
     sum = cab_checksum(reinterpret_cast<const unsigned char*>(header.data()) + 4, 4, sum);
     std::string sum_bytes;
     put32(sum_bytes, sum);
@@ -130,7 +133,8 @@ class BlockSpool {
     // MSZIP decoders keep the previous block as the window, so priming the encoder with it is what
     // cabinet.dll does and what a reader must handle; it also compresses XML far better.
     if (!previous_.empty()) {
-      deflateSetDictionary(z, reinterpret_cast<const Bytef*>(previous_.data()), static_cast<uInt>(previous_.size()));
+      deflateSetDictionary(z, reinterpret_cast<const Bytef*>(previous_.data()),
+                           static_cast<uInt>(previous_.size()));
     }
     std::string out(deflateBound(z, static_cast<uLong>(pending_.size())) + 64, '\0');
     z->next_in = reinterpret_cast<Bytef*>(pending_.data());
@@ -183,9 +187,10 @@ std::uint32_t cab_checksum(const unsigned char* data, std::size_t size, std::uin
 void dos_date_time(std::string_view iso_time, std::uint16_t& dos_date, std::uint16_t& dos_time) {
   unsigned year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   const std::string text(iso_time);
-  if (std::sscanf(text.c_str(), "%4u-%2u-%2uT%2u:%2u:%2u", &year, &month, &day, &hour, &minute, &second) != 6 ||
-      year < 1980 || year > 2107 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 ||
-      second > 59) {
+  if (std::sscanf(text.c_str(), "%4u-%2u-%2uT%2u:%2u:%2u", &year, &month, &day, &hour, &minute, &second) !=
+          6 ||
+      year < 1980 || year > 2107 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 ||
+      minute > 59 || second > 59) {
     return;
   }
   dos_date = static_cast<std::uint16_t>(((year - 1980) << 9) | (month << 5) | day);
@@ -213,8 +218,9 @@ Result<void> write_cabinet(const fs::path& target, const std::vector<CabinetEntr
     });
     // CFFILE sizes and offsets are 32-bit: the very limit behind the real "zero-byte export" bug.
     if (folder_offset + size > std::numeric_limits<std::uint32_t>::max()) {
-      return make_error(ExitCode::kOperational, target.string(),
-                        "the cabinet would exceed the 4 GB limit of the CAB format (entry " + entry.name + ")");
+      return make_error(
+          ExitCode::kOperational, target.string(),
+          "the cabinet would exceed the 4 GB limit of the CAB format (entry " + entry.name + ")");
     }
     offsets.push_back(static_cast<std::uint32_t>(folder_offset));
     sizes.push_back(static_cast<std::uint32_t>(size));

@@ -115,7 +115,8 @@ CatalogUpdate parse_update(const Json& entry) {
   if (!is_digits(update.kb)) throw std::runtime_error("\"kb\" is not digits only");
   update.classification = optional_string(entry, "classification");
   update.classification_id = to_lower(optional_string(entry, "classification_id"));
-  if (update.classification_id.empty()) update.classification_id = classification_id_for(update.classification);
+  if (update.classification_id.empty())
+    update.classification_id = classification_id_for(update.classification);
   if (!update.classification_id.empty() && !is_lower_guid(update.classification_id)) {
     throw std::runtime_error("\"classification_id\" is not a GUID");
   }
@@ -124,7 +125,8 @@ CatalogUpdate parse_update(const Json& entry) {
   if (!update.product_id.empty() && !is_lower_guid(update.product_id)) {
     throw std::runtime_error("\"product_id\" is not a GUID");
   }
-  if (!entry.contains("files") || !entry.at("files").is_array()) throw std::runtime_error("\"files\" is not a list");
+  if (!entry.contains("files") || !entry.at("files").is_array())
+    throw std::runtime_error("\"files\" is not a list");
   std::size_t index = 0;
   for (const auto& file : entry.at("files")) {
     try {
@@ -168,14 +170,15 @@ Result<Catalog> load_catalog(const fs::path& path) {
   if (!text) return std::unexpected(text.error());
   Json json = Json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded() || !json.is_object()) {
-    return make_error(ExitCode::kOperational, path.string(), "is not a JSON object (not a simulator catalog)");
+    return make_error(ExitCode::kOperational, path.string(),
+                      "is not a JSON object (not a simulator catalog)");
   }
   Catalog catalog;
   std::string where = "top level";
   try {
     if (json.contains("version") && json.at("version") != kCatalogVersion) {
-      throw std::runtime_error("catalog version " + json.at("version").dump() + " is not the supported version " +
-                               std::to_string(kCatalogVersion));
+      throw std::runtime_error("catalog version " + json.at("version").dump() +
+                               " is not the supported version " + std::to_string(kCatalogVersion));
     }
     catalog.server_id = to_lower(optional_string(json, "server_id"));
     if (catalog.server_id.empty()) catalog.server_id = "00000000-0000-0000-0000-000000000000";
@@ -216,7 +219,8 @@ std::string catalog_to_json(const Catalog& catalog) {
     entry["product_id"] = update.product_id;
     Json files = Json::array();
     for (const auto& file : update.files) {
-      files.push_back(Json{{"name", file.name}, {"size", file.size}, {"sha1", file.sha1}, {"sha256", file.sha256}});
+      files.push_back(
+          Json{{"name", file.name}, {"size", file.size}, {"sha1", file.sha1}, {"sha256", file.sha256}});
     }
     entry["files"] = std::move(files);
     updates.push_back(std::move(entry));

@@ -44,7 +44,7 @@ namespace fs = boost::filesystem;
 
 // One content file as the update metadata describes it.
 struct CatalogFile {
-  std::string name;    // original file name, e.g. "windows11.0-kb5044123-x64.msu"
+  std::string name;  // original file name, e.g. "windows11.0-kb5044123-x64.msu"
   std::uint64_t size = 0;
   std::string sha1;    // 40 upper-case hex
   std::string sha256;  // 64 lower-case hex

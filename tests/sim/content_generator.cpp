@@ -1,7 +1,7 @@
 #include "tests/sim/content_generator.h"
 
-#include <boost/filesystem/operations.hpp>
 #include <fmt/format.h>
+#include <boost/filesystem/operations.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -81,8 +81,8 @@ struct FilePlan {
 struct UpdatePlan {
   CatalogUpdate update;  // everything but files
   std::size_t kind = 0;
-  std::string file_stem;              // the main file's name without extension
-  std::vector<std::size_t> files;     // indexes into the file plan
+  std::string file_stem;           // the main file's name without extension
+  std::vector<std::size_t> files;  // indexes into the file plan
 };
 
 struct Plan {
@@ -182,7 +182,8 @@ void describe_update(UpdatePlan& plan, Random& random, std::uint64_t& next_kb) {
       break;
     case kServerCumulative:
       update.title = fmt::format(
-          "{} Cumulative Update for Microsoft server operating system version 21H2 for x64-based Systems (KB{})",
+          "{} Cumulative Update for Microsoft server operating system version 21H2 for x64-based Systems "
+          "(KB{})",
           year_month, kb);
       plan.file_stem = fmt::format("windows10.0-kb{}-x64", kb);
       break;
@@ -194,14 +195,14 @@ void describe_update(UpdatePlan& plan, Random& random, std::uint64_t& next_kb) {
       break;
     case kServicingStack: {
       const auto build = random.between(5000, 7999);
-      update.title =
-          fmt::format("{} Servicing Stack Update for Windows Server 2019 for x64-based Systems (KB{})", year_month, kb);
+      update.title = fmt::format(
+          "{} Servicing Stack Update for Windows Server 2019 for x64-based Systems (KB{})", year_month, kb);
       plan.file_stem = fmt::format("ssu-17763.{}-x64", build);
       break;
     }
     case kDynamicUpdate:
-      update.title =
-          fmt::format("{} Dynamic Update for Windows 11 Version 24H2 for x64-based Systems (KB{})", year_month, kb);
+      update.title = fmt::format("{} Dynamic Update for Windows 11 Version 24H2 for x64-based Systems (KB{})",
+                                 year_month, kb);
       plan.file_stem = fmt::format("windows11.0-kb{}-x64", kb);
       break;
     case kDefenderIntelligence: {
@@ -209,7 +210,8 @@ void describe_update(UpdatePlan& plan, Random& random, std::uint64_t& next_kb) {
       const auto minor = random.between(0, 2999);
       update.kb = "2267602";
       update.title = fmt::format(
-          "Security Intelligence Update for Microsoft Defender Antivirus - KB2267602 (Version 1.{}.{}.0) - Current "
+          "Security Intelligence Update for Microsoft Defender Antivirus - KB2267602 (Version 1.{}.{}.0) - "
+          "Current "
           "Channel (Broad)",
           major, minor);
       plan.file_stem = fmt::format("am_delta_patch_1.{}.{}.0", major, minor);
@@ -275,7 +277,8 @@ Plan make_plan(const GenerateOptions& options, std::size_t file_count) {
       file.size = draw_size(random, extension, options.max_size);
     }
   }
-  for (std::size_t i = 0; i < file_count; ++i) plan.files[i].content_seed = derive_seed(options.seed ^ kContentStream, i);
+  for (std::size_t i = 0; i < file_count; ++i)
+    plan.files[i].content_seed = derive_seed(options.seed ^ kContentStream, i);
 
   // Shared files: an update without its own file borrows one, and about one in eight references a
   // file another update owns (servicing stacks, EULAs and express files are shared in real WSUS).
@@ -326,15 +329,18 @@ class ContentWriter {
       left -= take;
     }
     Digests digests = hasher_.finish();
-    const std::string relative = digests.sha1_hex.substr(38, 2) + "/" + digests.sha1_hex + "." + std::string(extension);
+    const std::string relative =
+        digests.sha1_hex.substr(38, 2) + "/" + digests.sha1_hex + "." + std::string(extension);
     if (content_path != nullptr) *content_path = relative;
     if (!out) return digests;
-    if (std::fclose(out.release()) != 0) return make_error(ExitCode::kOperational, temp.string(), "close failed");
+    if (std::fclose(out.release()) != 0)
+      return make_error(ExitCode::kOperational, temp.string(), "close failed");
     const fs::path target = content_ / relative;
     boost::system::error_code ec;
     fs::create_directories(target.parent_path(), ec);
     fs::rename(temp, target, ec);
-    if (ec) return make_error(ExitCode::kOperational, target.string(), "cannot move into place: " + ec.message());
+    if (ec)
+      return make_error(ExitCode::kOperational, target.string(), "cannot move into place: " + ec.message());
     return digests;
   }
 
@@ -372,8 +378,8 @@ Result<GenerateSummary> generate_content(const GenerateOptions& options) {
   if (options.max_size == 0) return make_error(ExitCode::kUsage, "--max-size", "must be at least 1 byte");
   if (options.corrupt + options.missing > file_count) {
     return make_error(ExitCode::kUsage, "--corrupt/--missing",
-                      fmt::format("{} corrupt + {} missing files exceed the {} catalog files", options.corrupt,
-                                  options.missing, file_count));
+                      fmt::format("{} corrupt + {} missing files exceed the {} catalog files",
+                                  options.corrupt, options.missing, file_count));
   }
   const Plan plan = make_plan(options, file_count);
 
@@ -387,7 +393,8 @@ Result<GenerateSummary> generate_content(const GenerateOptions& options) {
 
   boost::system::error_code ec;
   fs::create_directories(options.content, ec);
-  if (ec) return make_error(ExitCode::kOperational, options.content.string(), "cannot create: " + ec.message());
+  if (ec)
+    return make_error(ExitCode::kOperational, options.content.string(), "cannot create: " + ec.message());
 
   // Each file has its own random stream, so workers may take files in any order and the bytes stay
   // the same; only the first error is kept.
@@ -416,7 +423,8 @@ Result<GenerateSummary> generate_content(const GenerateOptions& options) {
       digests[i] = std::move(*result);
     }
   };
-  const unsigned jobs = std::max(1U, std::min<unsigned>(options.jobs, static_cast<unsigned>(std::max<std::size_t>(file_count, 1))));
+  const unsigned jobs = std::max(
+      1U, std::min<unsigned>(options.jobs, static_cast<unsigned>(std::max<std::size_t>(file_count, 1))));
   std::vector<std::thread> threads;
   for (unsigned j = 1; j < jobs; ++j) threads.emplace_back(worker);
   worker();
@@ -446,8 +454,9 @@ Result<GenerateSummary> generate_content(const GenerateOptions& options) {
     const std::uint64_t size = extra_random.between(1 * KiB, 64 * KiB);
     const std::string extension = kExtraExtensions[extra_random.below(std::size(kExtraExtensions))];
     std::string path;
-    auto written = extra_writer.write_file(derive_seed(options.seed ^ kExtraStream, j), std::min(size, options.max_size),
-                                           extension, fmt::format(".wsusutil-sim-extra-{}.tmp", j), true, &path);
+    auto written =
+        extra_writer.write_file(derive_seed(options.seed ^ kExtraStream, j), std::min(size, options.max_size),
+                                extension, fmt::format(".wsusutil-sim-extra-{}.tmp", j), true, &path);
     if (!written) return std::unexpected(written.error());
     summary.extra.push_back(path);
   }
@@ -462,8 +471,8 @@ Result<GenerateSummary> generate_content(const GenerateOptions& options) {
   for (const auto& planned : plan.updates) {
     CatalogUpdate update = planned.update;
     for (std::size_t index : planned.files) {
-      update.files.push_back(
-          CatalogFile{plan.files[index].name, digests[index].size, digests[index].sha1_hex, digests[index].sha256_hex});
+      update.files.push_back(CatalogFile{plan.files[index].name, digests[index].size, digests[index].sha1_hex,
+                                         digests[index].sha256_hex});
     }
     catalog.updates.push_back(std::move(update));
   }

@@ -15,9 +15,11 @@ constexpr int kStateVersion = 1;
 constexpr std::uintmax_t kMaxStateBytes = 1ULL << 30;
 }  // namespace
 
-Result<void> record_import(const fs::path& state, const fs::path& package, const std::vector<PackagedUpdate>& updates,
-                           const std::string& imported_at) {
-  Json json{{"format", "wsusutil-sim-state"}, {"version", kStateVersion}, {"updates", Json::array()},
+Result<void> record_import(const fs::path& state, const fs::path& package,
+                           const std::vector<PackagedUpdate>& updates, const std::string& imported_at) {
+  Json json{{"format", "wsusutil-sim-state"},
+            {"version", kStateVersion},
+            {"updates", Json::array()},
             {"imports", Json::array()}};
   boost::system::error_code ec;
   if (fs::exists(state, ec)) {
@@ -25,8 +27,8 @@ Result<void> record_import(const fs::path& state, const fs::path& package, const
     if (!text) return std::unexpected(text.error());
     Json existing = Json::parse(*text, nullptr, /*allow_exceptions=*/false);
     if (existing.is_discarded() || !existing.is_object() || existing.value("version", 0) != kStateVersion ||
-        !existing.contains("updates") || !existing.at("updates").is_array() || !existing.contains("imports") ||
-        !existing.at("imports").is_array()) {
+        !existing.contains("updates") || !existing.at("updates").is_array() ||
+        !existing.contains("imports") || !existing.at("imports").is_array()) {
       return make_error(ExitCode::kOperational, state.string(), "is not a version 1 simulator state file",
                         "remove it or point WSUSUTIL_SIM_STATE elsewhere");
     }
@@ -50,7 +52,8 @@ Result<void> record_import(const fs::path& state, const fs::path& package, const
       recorded.push_back(std::move(entry));
     }
   }
-  json["imports"].push_back(Json{{"package", package.string()}, {"imported_at", imported_at}, {"updates", updates.size()}});
+  json["imports"].push_back(
+      Json{{"package", package.string()}, {"imported_at", imported_at}, {"updates", updates.size()}});
   return write_file_atomically(state, json.dump(2) + "\n");
 }
 

@@ -25,7 +25,7 @@ namespace fs = boost::filesystem;
 
 // Records `updates` from `package` into the state file at `state` (created when absent). Refuses a
 // state file it cannot read rather than overwrite it.
-Result<void> record_import(const fs::path& state, const fs::path& package, const std::vector<PackagedUpdate>& updates,
-                           const std::string& imported_at);
+Result<void> record_import(const fs::path& state, const fs::path& package,
+                           const std::vector<PackagedUpdate>& updates, const std::string& imported_at);
 
 }  // namespace wsa::sim

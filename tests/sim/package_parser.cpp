@@ -2,9 +2,9 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <boost/filesystem/operations.hpp>
 #include <expat.h>
 #include <zlib.h>
+#include <boost/filesystem/operations.hpp>
 
 #include <algorithm>
 #include <array>
@@ -51,9 +51,12 @@ std::optional<std::uint32_t> parse_unsigned(const std::string& text, int base) {
   std::uint64_t value = 0;
   for (char c : text) {
     int digit = -1;
-    if (c >= '0' && c <= '9') digit = c - '0';
-    else if (base == 16 && c >= 'a' && c <= 'f') digit = c - 'a' + 10;
-    else if (base == 16 && c >= 'A' && c <= 'F') digit = c - 'A' + 10;
+    if (c >= '0' && c <= '9')
+      digit = c - '0';
+    else if (base == 16 && c >= 'a' && c <= 'f')
+      digit = c - 'a' + 10;
+    else if (base == 16 && c >= 'A' && c <= 'F')
+      digit = c - 'A' + 10;
     if (digit < 0) return std::nullopt;
     value = value * static_cast<std::uint64_t>(base) + static_cast<std::uint64_t>(digit);
   }
@@ -138,7 +141,8 @@ class ExportXml {
       if (root_ == Root::kExportPackage) server_id_ = lower(attribute(attributes, "ServerID"));
     } else if (root_ == Root::kExportPackage && name == "File" && parent_is("Files") && stack_.size() == 2) {
       ++file_count_;
-    } else if (root_ == Root::kExportPackage && name == "Update" && parent_is("Updates") && stack_.size() == 2) {
+    } else if (root_ == Root::kExportPackage && name == "Update" && parent_is("Updates") &&
+               stack_.size() == 2) {
       start_update_entry(attributes);
     } else if (name.starts_with(kUpdateNs)) {
       start_update_xml(name.substr(kUpdateNs.size()), attributes);
@@ -232,12 +236,14 @@ class MetadataText {
     buffer_.append(bytes);
     while (take_record()) {
     }
-    if (buffer_.size() > kMaxRecordBytes + 128) throw ParseFailure{"metadata.txt has a record over the size limit"};
+    if (buffer_.size() > kMaxRecordBytes + 128)
+      throw ParseFailure{"metadata.txt has a record over the size limit"};
   }
 
   void finish() {
     if (!buffer_.empty()) {
-      throw ParseFailure{"metadata.txt ends inside record " + std::to_string(records_.size() + 1) + " (truncated)"};
+      throw ParseFailure{"metadata.txt ends inside record " + std::to_string(records_.size() + 1) +
+                         " (truncated)"};
     }
   }
 
@@ -258,15 +264,19 @@ class MetadataText {
     const std::string id = lower(buffer_.substr(0, commas[0]));
     const auto revision = parse_unsigned(buffer_.substr(commas[0] + 1, commas[1] - commas[0] - 1), 16);
     const auto length = parse_unsigned(buffer_.substr(commas[1] + 1, commas[2] - commas[1] - 1), 16);
-    if (!is_guid(id) || !revision || !length) throw bad_record("its header is not \"<guid>,<revision>,<length>,\"");
+    if (!is_guid(id) || !revision || !length)
+      throw bad_record("its header is not \"<guid>,<revision>,<length>,\"");
     if (*length > kMaxRecordBytes) throw bad_record("its XML is larger than the limit");
     const std::size_t xml_start = commas[2] + 1;
     const std::size_t xml_end = xml_start + *length;
     if (buffer_.size() < xml_end + 2) return false;
     std::size_t next = xml_end;
-    if (buffer_.compare(xml_end, 2, "\r\n") == 0) next += 2;
-    else if (buffer_[xml_end] == '\n') next += 1;
-    else throw bad_record("its XML is not " + std::to_string(*length) + " bytes long as its header says");
+    if (buffer_.compare(xml_end, 2, "\r\n") == 0)
+      next += 2;
+    else if (buffer_[xml_end] == '\n')
+      next += 1;
+    else
+      throw bad_record("its XML is not " + std::to_string(*length) + " bytes long as its header says");
 
     ExportXml xml(ExportXml::Root::kUpdate);
     try {
@@ -284,7 +294,8 @@ class MetadataText {
   }
 
   ParseFailure bad_record(const std::string& why) const {
-    return ParseFailure{"metadata.txt record " + std::to_string(records_.size() + 1) + " is malformed: " + why};
+    return ParseFailure{"metadata.txt record " + std::to_string(records_.size() + 1) +
+                        " is malformed: " + why};
   }
 
   std::string buffer_;
@@ -311,7 +322,8 @@ ParsedPackage parse_cab(const fs::path& package) {
   for (;;) {
     const int rc = archive_read_next_header(cab.get(), &entry);
     if (rc == ARCHIVE_EOF) break;
-    if (rc != ARCHIVE_OK) throw ParseFailure{std::string("damaged cabinet: ") + archive_error_string(cab.get())};
+    if (rc != ARCHIVE_OK)
+      throw ParseFailure{std::string("damaged cabinet: ") + archive_error_string(cab.get())};
     const std::string name = archive_entry_pathname(entry);
     const bool is_document = name == "package.xml";
     const bool is_metadata = name == "metadata.txt";
@@ -352,7 +364,8 @@ ParsedPackage parse_cab(const fs::path& package) {
     recorded.insert(record.update_id);
   }
   for (const auto& [id, revision] : listed) {
-    if (recorded.count(id) == 0) throw ParseFailure{"package.xml lists update " + id + " that metadata.txt lacks"};
+    if (recorded.count(id) == 0)
+      throw ParseFailure{"package.xml lists update " + id + " that metadata.txt lacks"};
   }
   return ParsedPackage{"cab", document.server_id(), metadata.records(), document.file_count()};
 }
@@ -398,7 +411,8 @@ ParsedPackage parse_gzip(const fs::path& package) {
       z->avail_out = static_cast<uInt>(out.size());
       const int rc = inflate(z.get(), Z_NO_FLUSH);
       if (rc == Z_DATA_ERROR || rc == Z_NEED_DICT || rc == Z_MEM_ERROR || rc == Z_STREAM_ERROR) {
-        throw ParseFailure{std::string("corrupt gzip data: ") + (z->msg != nullptr ? z->msg : "inflate failed")};
+        throw ParseFailure{std::string("corrupt gzip data: ") +
+                           (z->msg != nullptr ? z->msg : "inflate failed")};
       }
       const std::size_t produced = out.size() - z->avail_out;
       total += produced;
@@ -421,7 +435,8 @@ ParsedPackage parse_gzip(const fs::path& package) {
 Result<ParsedPackage> parse_export_package(const fs::path& package) {
   boost::system::error_code ec;
   const auto size = fs::file_size(package, ec);
-  if (ec) return make_error(ExitCode::kWsusutil, package.string(), "cannot read the package: " + ec.message());
+  if (ec)
+    return make_error(ExitCode::kWsusutil, package.string(), "cannot read the package: " + ec.message());
   if (size == 0) {
     return make_error(ExitCode::kWsusutil, package.string(),
                       "the package is empty (0 bytes): the export did not complete (KB2819484)");
@@ -438,8 +453,9 @@ Result<ParsedPackage> parse_export_package(const fs::path& package) {
   } catch (const ParseFailure& failure) {
     return make_error(ExitCode::kWsusutil, package.string(), failure.why);
   }
-  return make_error(ExitCode::kWsusutil, package.string(),
-                    "not an export package: it starts with neither the CAB (MSCF) nor the gzip (1f 8b) signature");
+  return make_error(
+      ExitCode::kWsusutil, package.string(),
+      "not an export package: it starts with neither the CAB (MSCF) nor the gzip (1f 8b) signature");
 }
 
 }  // namespace wsa::sim

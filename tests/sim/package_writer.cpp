@@ -43,7 +43,9 @@ std::string escape_xml(std::string_view text) {
   return out;
 }
 
-std::string digest_base64(const std::string& hex) { return to_base64(from_hex(hex).value_or(std::string())); }
+std::string digest_base64(const std::string& hex) {
+  return to_base64(from_hex(hex).value_or(std::string()));
+}
 
 // The seconds-precision form WSUS writes for CreationTime and Modified.
 std::string whole_seconds(const std::string& iso_time) {
@@ -52,7 +54,9 @@ std::string whole_seconds(const std::string& iso_time) {
 }
 
 void write_languages(const ByteSink& sink) {
-  sink("<Languages>\r\n<Language Id=\"1033\" ShortName=\"en\" LongName=\"English\" Enabled=\"1\"/>\r\n</Languages>\r\n");
+  sink(
+      "<Languages>\r\n<Language Id=\"1033\" ShortName=\"en\" LongName=\"English\" "
+      "Enabled=\"1\"/>\r\n</Languages>\r\n");
 }
 
 void write_file_list(const Catalog& catalog, const ByteSink& sink) {
@@ -66,9 +70,11 @@ void write_file_list(const Catalog& catalog, const ByteSink& sink) {
 
 // The package.xml <Update> element; `embedded` (the upd:Update XML) is added only in the gzip form.
 void write_update_entry(const CatalogUpdate& update, const std::string& embedded, const ByteSink& sink) {
-  std::string entry = fmt::format("<Update UpdateId=\"{}\" RevisionNumber=\"{}\">", update.update_id, update.revision);
+  std::string entry =
+      fmt::format("<Update UpdateId=\"{}\" RevisionNumber=\"{}\">", update.update_id, update.revision);
   entry += "<Files>";
-  for (const auto& file : update.files) entry += fmt::format("<File Digest=\"{}\"/>", digest_base64(file.sha1));
+  for (const auto& file : update.files)
+    entry += fmt::format("<File Digest=\"{}\"/>", digest_base64(file.sha1));
   entry += "</Files><Categories>";
   if (!update.product_id.empty()) entry += fmt::format("<Category Value=\"{}\"/>", update.product_id);
   entry += "</Categories><Classifications>";
@@ -83,14 +89,16 @@ void write_update_entry(const CatalogUpdate& update, const std::string& embedded
 
 void write_package_document(const Catalog& catalog, bool embed_update_xml, const ByteSink& sink) {
   sink(kXmlDeclaration);
-  sink(fmt::format(
-      "<ExportPackage ServerID=\"{}\" CreationTime=\"{}\" FormatVersion=\"1.0\" ProtocolVersion=\"1.20\">\r\n",
-      catalog.server_id, escape_xml(whole_seconds(catalog.creation_time))));
+  sink(
+      fmt::format("<ExportPackage ServerID=\"{}\" CreationTime=\"{}\" FormatVersion=\"1.0\" "
+                  "ProtocolVersion=\"1.20\">\r\n",
+                  catalog.server_id, escape_xml(whole_seconds(catalog.creation_time))));
   write_languages(sink);
   write_file_list(catalog, sink);
   sink("<Updates>\r\n");
   for (const auto& update : catalog.updates) {
-    write_update_entry(update, embed_update_xml ? update_xml(update, catalog.creation_time) : std::string(), sink);
+    write_update_entry(update, embed_update_xml ? update_xml(update, catalog.creation_time) : std::string(),
+                       sink);
   }
   sink("</Updates>\r\n</ExportPackage>\r\n");
 }
@@ -112,7 +120,8 @@ Result<void> write_gzip_package(const Catalog& catalog, const fs::path& package)
   if (!out) return std::unexpected(out.error());
   std::unique_ptr<z_stream, DeflateEnd> z(new z_stream{});
   // Window bits 15 + 16: a gzip header and trailer (CRC-32 and length), as .xml.gz readers expect.
-  if (deflateInit2(z.get(), Z_DEFAULT_COMPRESSION, Z_DEFLATED, MAX_WBITS + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+  if (deflateInit2(z.get(), Z_DEFAULT_COMPRESSION, Z_DEFLATED, MAX_WBITS + 16, 8, Z_DEFAULT_STRATEGY) !=
+      Z_OK) {
     z.reset();
     return make_error(ExitCode::kOperational, package.string(), "cannot initialise gzip compression");
   }
@@ -130,7 +139,8 @@ Result<void> write_gzip_package(const Catalog& catalog, const fs::path& package)
       if (status && produced != 0) status = out->write(buffer.data(), produced);
     } while (z->avail_out == 0 || (flush == Z_FINISH && rc != Z_STREAM_END && rc != Z_STREAM_ERROR));
   };
-  write_package_document(catalog, /*embed_update_xml=*/true, [&](std::string_view bytes) { pump(bytes, Z_NO_FLUSH); });
+  write_package_document(catalog, /*embed_update_xml=*/true,
+                         [&](std::string_view bytes) { pump(bytes, Z_NO_FLUSH); });
   pump({}, Z_FINISH);
   if (!status) return status;
   return out->commit();
@@ -148,21 +158,25 @@ std::optional<PackageForm> package_form_for(const fs::path& package) {
 
 std::string update_xml(const CatalogUpdate& update, const std::string& creation_time) {
   std::string xml = fmt::format("<upd:Update xmlns:upd=\"{}\">", kUpdateNamespace);
-  xml += fmt::format("<upd:UpdateIdentity UpdateID=\"{}\" RevisionNumber=\"{}\"/>", update.update_id, update.revision);
+  xml += fmt::format("<upd:UpdateIdentity UpdateID=\"{}\" RevisionNumber=\"{}\"/>", update.update_id,
+                     update.revision);
   xml += "<upd:Properties UpdateType=\"Software\">";
   if (!update.kb.empty()) xml += "<upd:KBArticleID>" + update.kb + "</upd:KBArticleID>";
   xml += "</upd:Properties>";
-  xml += "<upd:LocalizedPropertiesCollection><upd:LocalizedProperties><upd:Language>en</upd:Language><upd:Title>" +
-         escape_xml(update.title) + "</upd:Title></upd:LocalizedProperties></upd:LocalizedPropertiesCollection>";
+  xml +=
+      "<upd:LocalizedPropertiesCollection><upd:LocalizedProperties><upd:Language>en</"
+      "upd:Language><upd:Title>" +
+      escape_xml(update.title) + "</upd:Title></upd:LocalizedProperties></upd:LocalizedPropertiesCollection>";
   if (!update.files.empty()) {
     xml += "<upd:Files>";
     for (const auto& file : update.files) {
       xml += fmt::format(
           "<upd:File Digest=\"{}\" DigestAlgorithm=\"SHA1\" FileName=\"{}\" Size=\"{}\" Modified=\"{}\" "
-          "PatchingType=\"SelfContained\"><upd:AdditionalDigest Algorithm=\"SHA256\">{}</upd:AdditionalDigest>"
+          "PatchingType=\"SelfContained\"><upd:AdditionalDigest "
+          "Algorithm=\"SHA256\">{}</upd:AdditionalDigest>"
           "</upd:File>",
-          digest_base64(file.sha1), escape_xml(file.name), file.size, escape_xml(whole_seconds(creation_time)),
-          digest_base64(file.sha256));
+          digest_base64(file.sha1), escape_xml(file.name), file.size,
+          escape_xml(whole_seconds(creation_time)), digest_base64(file.sha256));
     }
     xml += "</upd:Files>";
   }
@@ -187,8 +201,8 @@ std::string mu_url(const CatalogFile& file, const std::string& creation_time) {
   for (auto& c : sha1_lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   const std::string year = creation_time.size() >= 7 ? creation_time.substr(0, 4) : "2026";
   const std::string month = creation_time.size() >= 7 ? creation_time.substr(5, 2) : "01";
-  return fmt::format("http://download.windowsupdate.com/c/msdownload/update/software/secu/{}/{}/{}_{}{}", year, month,
-                     stem, sha1_lower, extension);
+  return fmt::format("http://download.windowsupdate.com/c/msdownload/update/software/secu/{}/{}/{}_{}{}",
+                     year, month, stem, sha1_lower, extension);
 }
 
 Result<void> write_export_package(const Catalog& catalog, const fs::path& package, PackageForm form,

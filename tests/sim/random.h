@@ -48,10 +48,14 @@ class Random {
   constexpr std::uint64_t below(std::uint64_t bound) { return next() % bound; }
 
   // Uniform in [low, high], both inclusive.
-  constexpr std::uint64_t between(std::uint64_t low, std::uint64_t high) { return low + below(high - low + 1); }
+  constexpr std::uint64_t between(std::uint64_t low, std::uint64_t high) {
+    return low + below(high - low + 1);
+  }
 
   // True with probability numerator/denominator.
-  constexpr bool chance(std::uint64_t numerator, std::uint64_t denominator) { return below(denominator) < numerator; }
+  constexpr bool chance(std::uint64_t numerator, std::uint64_t denominator) {
+    return below(denominator) < numerator;
+  }
 
   // Fills `size` bytes, little-endian word by word, so the bytes do not depend on the host's byte order.
   void fill(unsigned char* out, std::size_t size) {

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-
 namespace wsa::sim {
 
 namespace {
@@ -21,8 +20,13 @@ UtcParts utc_parts(std::chrono::system_clock::time_point when) {
   const year_month_day date{day};
   const auto in_day = millis_total - day;
   const auto ms = in_day.count();
-  return UtcParts{static_cast<int>(date.year()), static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                  ms / 3600000, (ms / 60000) % 60, (ms / 1000) % 60, ms % 1000};
+  return UtcParts{static_cast<int>(date.year()),
+                  static_cast<unsigned>(date.month()),
+                  static_cast<unsigned>(date.day()),
+                  ms / 3600000,
+                  (ms / 60000) % 60,
+                  (ms / 1000) % 60,
+                  ms % 1000};
 }
 
 const char* level_name(LogLevel level) {
@@ -60,8 +64,9 @@ Result<ServerLog> ServerLog::open(const fs::path& path) {
 }
 
 void ServerLog::write(LogLevel level, std::string_view where, std::string_view message) {
-  const std::string line = fmt::format("{} UTC\t{}\tWsusUtil.1\t{}\t{}\r\n", format_log_time(std::chrono::system_clock::now()),
-                                       level_name(level), where, message);
+  const std::string line =
+      fmt::format("{} UTC\t{}\tWsusUtil.1\t{}\t{}\r\n", format_log_time(std::chrono::system_clock::now()),
+                  level_name(level), where, message);
   file_->write(line.data(), static_cast<std::streamsize>(line.size()));
   file_->flush();
 }

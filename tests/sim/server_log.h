@@ -29,7 +29,9 @@ class ServerLog {
   // Appends one line stamped with the current UTC time; `where` is "Class.Method".
   void write(LogLevel level, std::string_view where, std::string_view message);
   void info(std::string_view where, std::string_view message) { write(LogLevel::kInfo, where, message); }
-  void warning(std::string_view where, std::string_view message) { write(LogLevel::kWarning, where, message); }
+  void warning(std::string_view where, std::string_view message) {
+    write(LogLevel::kWarning, where, message);
+  }
   void error(std::string_view where, std::string_view message) { write(LogLevel::kError, where, message); }
 
  private:

@@ -46,8 +46,10 @@ int main(int argc, char** argv) {
   ExportRequest export_request;
   RunSettings export_settings;
   std::string cab_compression = "mszip";
-  auto* export_command = app.add_subcommand("export", "Write an export package from the catalog, like wsusutil");
-  export_command->add_option("package", export_request.package, "Package to write (.cab or .xml.gz)")->required();
+  auto* export_command =
+      app.add_subcommand("export", "Write an export package from the catalog, like wsusutil");
+  export_command->add_option("package", export_request.package, "Package to write (.cab or .xml.gz)")
+      ->required();
   export_command->add_option("logfile", export_request.log, "Log file to write")->required();
   export_command->add_option("--catalog", export_request.catalog, "Update catalog (JSON)")
       ->envname("WSUSUTIL_SIM_CATALOG");
@@ -58,7 +60,8 @@ int main(int argc, char** argv) {
   ImportRequest import_request;
   RunSettings import_settings;
   auto* import_command = app.add_subcommand("import", "Validate an export package and record its updates");
-  import_command->add_option("package", import_request.package, "Package to import (CAB or gzip)")->required();
+  import_command->add_option("package", import_request.package, "Package to import (CAB or gzip)")
+      ->required();
   import_command->add_option("logfile", import_request.log, "Log file to write")->required();
   import_command->add_option("--state", import_request.state, "State file of imported updates (JSON)")
       ->envname("WSUSUTIL_SIM_STATE");
@@ -71,10 +74,11 @@ int main(int argc, char** argv) {
   auto* generate_command = app.add_subcommand("generate", "Generate a WsusContent tree and its catalog");
   generate_command->add_option("--catalog", generate.catalog, "Catalog JSON to write")->required();
   generate_command->add_option("--content", generate.content, "WsusContent folder to fill")->required();
-  generate_command->add_option("--seed", generate.seed, "Seed: the same seed gives the same tree")->required();
+  generate_command->add_option("--seed", generate.seed, "Seed: the same seed gives the same tree")
+      ->required();
   generate_command->add_option("--updates", generate.updates, "Number of updates (default 20)");
-  auto* files_option =
-      generate_command->add_option("--files", files, "Number of distinct content files (default 1.5 x updates)");
+  auto* files_option = generate_command->add_option(
+      "--files", files, "Number of distinct content files (default 1.5 x updates)");
   generate_command->add_option("--max-size", max_size, "Largest file size, e.g. 8M (default), 500M");
   generate_command->add_option("--corrupt", generate.corrupt, "Catalog files to corrupt (one byte flipped)");
   generate_command->add_option("--missing", generate.missing, "Catalog files not to write");
@@ -91,7 +95,8 @@ int main(int argc, char** argv) {
   if (export_command->parsed()) {
     export_request.failure = parse_failure_mode(export_settings.fail).value_or(FailureMode::kNone);
     export_request.delay = std::chrono::milliseconds(export_settings.delay_ms);
-    export_request.cab_compression = cab_compression == "none" ? CabCompression::kNone : CabCompression::kMszip;
+    export_request.cab_compression =
+        cab_compression == "none" ? CabCompression::kNone : CabCompression::kMszip;
     return run_export(export_request);
   }
   if (import_command->parsed()) {
@@ -100,7 +105,8 @@ int main(int argc, char** argv) {
     return run_import(import_request);
   }
   auto size = wsa::parse_byte_size(max_size);
-  if (!size) return report({wsa::ExitCode::kUsage, "--max-size " + max_size, "is not a size such as 8M or 500M", ""});
+  if (!size)
+    return report({wsa::ExitCode::kUsage, "--max-size " + max_size, "is not a size such as 8M or 500M", ""});
   generate.max_size = *size;
   if (files_option->count() > 0) generate.files = files;
   auto summary = generate_content(generate);

@@ -1,8 +1,8 @@
 #include "tests/sim/wsusutil_commands.h"
 
+#include <fmt/format.h>
 #include <boost/filesystem/fstream.hpp>
 #include <boost/filesystem/operations.hpp>
-#include <fmt/format.h>
 
 #include <cstdio>
 #include <exception>
@@ -106,7 +106,8 @@ int export_package(const ExportRequest& request, ServerLog& log) {
       return 1;
     }
   } else {
-    if (auto written = write_export_package(*catalog, request.package, *form, request.cab_compression); !written) {
+    if (auto written = write_export_package(*catalog, request.package, *form, request.cab_compression);
+        !written) {
       log.error(kExportWhere, "Export failed: " + written.error().message());
       return 1;
     }
@@ -133,14 +134,16 @@ int import_package(const ImportRequest& request, ServerLog& log) {
     log.error(kImportWhere, "Import failed: " + parsed.error().message());
     return 1;
   }
-  log.info(kImportWhere, fmt::format("Package ({}) from server {} holds {} updates and {} files", parsed->container,
-                                     parsed->server_id, parsed->updates.size(), parsed->file_count));
+  log.info(kImportWhere,
+           fmt::format("Package ({}) from server {} holds {} updates and {} files", parsed->container,
+                       parsed->server_id, parsed->updates.size(), parsed->file_count));
   wait_if_asked(request.delay);
   fs::path state = request.state;
   if (state.empty()) state = request.log.parent_path() / "wsusutil-sim-state.json";
   const std::string now = format_iso_time(std::chrono::system_clock::now());
   if (auto recorded = record_import(state, request.package, parsed->updates, now); !recorded) {
-    log.error(kImportWhere, "Import failed: cannot record the imported updates: " + recorded.error().message());
+    log.error(kImportWhere,
+              "Import failed: cannot record the imported updates: " + recorded.error().message());
     return 1;
   }
   log.info(kImportWhere, fmt::format("Import completed: imported {} updates from {}", parsed->updates.size(),
@@ -172,8 +175,12 @@ std::optional<FailureMode> parse_failure_mode(std::string_view text) {
   return std::nullopt;
 }
 
-int run_export(const ExportRequest& request) { return run_logged(request, kExportWhere, export_package); }
+int run_export(const ExportRequest& request) {
+  return run_logged(request, kExportWhere, export_package);
+}
 
-int run_import(const ImportRequest& request) { return run_logged(request, kImportWhere, import_package); }
+int run_import(const ImportRequest& request) {
+  return run_logged(request, kImportWhere, import_package);
+}
 
 }  // namespace wsa::sim
