@@ -1,78 +1,214 @@
 #include "cli/commands.h"
 
+#include <boost/filesystem/operations.hpp>
+
 #include <algorithm>
 #include <cstdio>
 #include <vector>
 
 #include "cli/output.h"
+#include "cli/reports.h"
+#include "common/encoding.h"
+#include "common/platform.h"
+#include "export/export_pipeline.h"
+#include "import/import_pipeline.h"
+#include "manifest/keys.h"
+#include "manifest/trust.h"
+#include "state/ledger.h"
+#include "verify/package_check.h"
 #include "wsus_airgap_version.h"
 
 namespace wsa::cli {
 
 namespace {
 
+namespace fs = boost::filesystem;
 using Runner = std::function<ExitCode()>;
 
-Runner not_built(const char* name) {
-  return [name]() -> ExitCode {
-    fail(ExitCode::kOperational, std::string("'") + name + "'", "this command is not built yet in wsus-airgap " +
-                                                                    std::string(WSUS_AIRGAP_VERSION),
-         "see README.md for the commands that are available");
-  };
+std::vector<fs::path> to_paths(const std::vector<std::string>& texts) {
+  return std::vector<fs::path>(texts.begin(), texts.end());
+}
+
+// On Windows the real WSUS locations are the defaults; elsewhere the option must be given.
+fs::path required_path(const std::string& given, const std::optional<fs::path>& fallback, const char* option) {
+  if (!given.empty()) return given;
+  if (fallback) return *fallback;
+  fail(ExitCode::kUsage, option, "is required here", std::string("give ") + option + " PATH");
+}
+
+std::optional<fs::path> default_state(const char* file) {
+  auto dir = platform::wsus_defaults().state_dir;
+  if (!dir) return std::nullopt;
+  return *dir / file;
+}
+
+std::uint64_t parse_size_option(const std::string& text, const char* option) {
+  auto size = parse_byte_size(text);
+  if (!size || *size < 64 * 1024) {
+    fail(ExitCode::kUsage, option, "'" + text + "' is not a size of at least 64K", "write it like 700M, 4G or 25G");
+  }
+  return *size;
 }
 
 Runner define_keygen(CLI::App& app) {
   auto prefix = std::make_shared<std::string>();
   app.add_option("--out", *prefix, "Write PREFIX.key (private, owner-only) and PREFIX.pub")->required();
-  return not_built("keygen");
+  return [prefix]() {
+    auto key = value_or_throw(manifest::SigningKey::generate());
+    value_or_throw(key.save(*prefix));
+    std::printf("key id: %s\nprivate key: %s.key (keep it on the connected side, owner-only)\n"
+                "public key:  %s.pub (copy it to the offline server for --trust)\n",
+                key.key_id().c_str(), prefix->c_str(), prefix->c_str());
+    return ExitCode::kSuccess;
+  };
 }
 
 Runner define_export(CLI::App& app) {
-  auto o = std::make_shared<std::vector<std::string>>();
-  app.add_option("--content", "WsusContent folder of the connected server");
-  app.add_option("--media", "Folder on the removable media that receives the package");
-  app.add_option("--key", "Signing key (repeat for several signers)");
-  app.add_option("--state", "Export ledger (SQLite)");
-  app.add_option("--wsusutil", "wsusutil.exe to run for the metadata export");
-  app.add_option("--metadata", "An existing wsusutil export package instead of running wsusutil");
-  app.add_flag("--full")->description("Carry every content file, not only what the offline side lacks");
-  app.add_option("--volume-size", "Largest volume file, e.g. 4G for FAT32 media");
-  app.add_flag("--dry-run")->description("Show what would be exported; write nothing");
-  app.add_flag("--json")->description("Print the result as JSON");
-  return not_built("export");
+  struct Args {
+    std::string content, media, state, wsusutil, metadata, volume_size;
+    std::vector<std::string> keys;
+    std::uint64_t expires_days = 0;
+    bool full = false, dry_run = false, json = false, rehash = false, skip_mismatched = false, allow_empty = false;
+  };
+  auto args = std::make_shared<Args>();
+  app.add_option("--content", args->content, "WsusContent folder of the connected server");
+  app.add_option("--media", args->media, "Folder on the removable media that receives the package")->required();
+  app.add_option("--key", args->keys, "Signing key made by keygen (repeat for several signers)");
+  app.add_option("--state", args->state, "Export ledger (SQLite): sequence numbers, hash cache, history");
+  auto* wsusutil = app.add_option("--wsusutil", args->wsusutil, "wsusutil.exe to run for the metadata export");
+  auto* metadata = app.add_option("--metadata", args->metadata, "An existing wsusutil export package instead");
+  wsusutil->excludes(metadata);
+  app.add_flag("--full", args->full, "Carry every content file, not only what the offline side lacks");
+  app.add_option("--volume-size", args->volume_size, "Largest volume file, e.g. 4G (FAT32: 4 GiB - 1 byte)");
+  app.add_option("--expires-in-days", args->expires_days, "Refuse the package on import after this many days");
+  app.add_flag("--rehash", args->rehash, "Read every content file, ignoring the hash cache");
+  app.add_flag("--skip-mismatched", args->skip_mismatched, "Export the rest when some files do not match their names");
+  app.add_flag("--allow-empty", args->allow_empty, "Export even when the content folder holds no files");
+  app.add_flag("--dry-run", args->dry_run, "Show what would be exported; write nothing");
+  app.add_flag("--json", args->json, "Print the result as JSON");
+  return [args]() {
+    auto defaults = platform::wsus_defaults();
+    exporting::ExportOptions options;
+    options.content = required_path(args->content, defaults.content_dir, "--content");
+    options.media = args->media;
+    options.keys = to_paths(args->keys);
+    options.state = required_path(args->state, default_state("export-ledger.sqlite"), "--state");
+    if (!args->wsusutil.empty()) options.wsusutil = fs::path(args->wsusutil);
+    if (!args->metadata.empty()) options.metadata = fs::path(args->metadata);
+    if (!options.wsusutil && !options.metadata && defaults.wsusutil) options.wsusutil = defaults.wsusutil;
+    options.full = args->full;
+    options.dry_run = args->dry_run;
+    options.rehash = args->rehash;
+    options.skip_mismatched = args->skip_mismatched;
+    options.allow_empty = args->allow_empty;
+    if (!args->volume_size.empty()) options.volume_size = parse_size_option(args->volume_size, "--volume-size");
+    if (args->expires_days > 0) options.expires_in_days = args->expires_days;
+    options.show_progress = !args->json && platform::is_terminal(stderr);
+    auto report = exporting::run_export(options);
+    print_export(report, args->json);
+    return ExitCode::kSuccess;
+  };
 }
 
 Runner define_verify(CLI::App& app) {
-  app.add_option("--media", "Folder holding transfer packages (repeat for several)");
-  app.add_option("--trust", "Trusted public key (repeat)");
-  app.add_option("--threshold", "Distinct trusted signatures required");
-  app.add_flag("--json")->description("Print the result as JSON");
-  return not_built("verify");
+  struct Args {
+    std::vector<std::string> media, trust;
+    std::size_t threshold = 1;
+    bool json = false;
+  };
+  auto args = std::make_shared<Args>();
+  app.add_option("--media", args->media, "Folder holding transfer packages (repeat for several)")->required();
+  app.add_option("--trust", args->trust, "Trusted public key (repeat)")->required();
+  app.add_option("--threshold", args->threshold, "Distinct trusted signatures required (default 1)");
+  app.add_flag("--json", args->json, "Print the result as JSON");
+  return [args]() {
+    auto trust = value_or_throw(manifest::TrustStore::load(to_paths(args->trust)));
+    verify::VerifyOptions options;
+    options.threshold = args->threshold;
+    auto check = value_or_throw(verify::verify_media(to_paths(args->media), trust, options));
+    print_verify(check, args->json);
+    if (check.packages.empty()) {
+      fail(ExitCode::kOperational, "--media", "holds no complete wsus-airgap package",
+           "give the folder that holds the wsus-airgap-NNNNNN package folders");
+    }
+    if (check.all_good()) return ExitCode::kSuccess;
+    ExitCode worst = ExitCode::kIntegrity;
+    for (const auto& entry : check.packages) {
+      if (entry.error && entry.error->code != ExitCode::kIntegrity) worst = entry.error->code;
+    }
+    return worst;
+  };
 }
 
 Runner define_import(CLI::App& app) {
-  app.add_option("--media", "Folder holding transfer packages (repeat for several)");
-  app.add_option("--content", "WsusContent folder of the offline server");
-  app.add_option("--trust", "Trusted public key (repeat)");
-  app.add_option("--state", "Import ledger (SQLite)");
-  app.add_option("--wsusutil", "wsusutil.exe to run for the metadata import");
-  app.add_flag("--no-metadata-import")->description("Copy content only; do not run wsusutil import");
-  app.add_flag("--dry-run")->description("Check and list what would change; change nothing");
-  app.add_flag("--json")->description("Print the result as JSON");
-  return not_built("import");
+  struct Args {
+    std::vector<std::string> media, trust;
+    std::string content, state, wsusutil;
+    std::size_t threshold = 1;
+    bool no_metadata = false, dry_run = false, json = false, new_baseline = false;
+  };
+  auto args = std::make_shared<Args>();
+  app.add_option("--media", args->media, "Folder holding transfer packages (repeat for several)")->required();
+  app.add_option("--content", args->content, "WsusContent folder of the offline server");
+  app.add_option("--trust", args->trust, "Trusted public key (repeat)")->required();
+  app.add_option("--threshold", args->threshold, "Distinct trusted signatures required (default 1)");
+  app.add_option("--state", args->state, "Import ledger (SQLite): what was applied, in which order");
+  auto* wsusutil = app.add_option("--wsusutil", args->wsusutil, "wsusutil.exe to run for the metadata import");
+  auto* no_metadata = app.add_flag("--no-metadata-import", args->no_metadata, "Copy content only; skip wsusutil import");
+  wsusutil->excludes(no_metadata);
+  app.add_flag("--new-baseline", args->new_baseline, "Let a full package restart a source's sequence chain");
+  app.add_flag("--dry-run", args->dry_run, "Verify and list what would change; change nothing");
+  app.add_flag("--json", args->json, "Print the result as JSON");
+  return [args]() {
+    auto defaults = platform::wsus_defaults();
+    importing::ImportOptions options;
+    options.media = to_paths(args->media);
+    options.content = required_path(args->content, defaults.content_dir, "--content");
+    options.trust = to_paths(args->trust);
+    options.threshold = args->threshold;
+    options.state = required_path(args->state, default_state("import-ledger.sqlite"), "--state");
+    if (!args->wsusutil.empty()) options.wsusutil = fs::path(args->wsusutil);
+    else if (!args->no_metadata) options.wsusutil = defaults.wsusutil;
+    options.no_metadata_import = args->no_metadata;
+    options.dry_run = args->dry_run;
+    options.new_baseline = args->new_baseline;
+    options.show_progress = !args->json && platform::is_terminal(stderr);
+    auto report = importing::run_import(options);
+    print_import(report, args->json);
+    return report.exit_code;
+  };
 }
 
 Runner define_gaps(CLI::App& app) {
   app.add_option("--content", "WsusContent folder to check");
   app.add_option("--metadata", "wsusutil export package that lists the expected files");
   app.add_flag("--json")->description("Print the result as JSON");
-  return not_built("gaps");
+  return []() -> ExitCode {
+    fail(ExitCode::kOperational, "'gaps'",
+         std::string("this command is not built yet in wsus-airgap ") + WSUS_AIRGAP_VERSION,
+         "'import' already reports files missing after each package");
+  };
 }
 
 Runner define_status(CLI::App& app) {
-  app.add_option("--state", "Ledger (SQLite) to read");
-  app.add_flag("--json")->description("Print the result as JSON");
-  return not_built("status");
+  struct Args {
+    std::string state;
+    bool json = false;
+  };
+  auto args = std::make_shared<Args>();
+  app.add_option("--state", args->state, "Ledger (SQLite) to read");
+  app.add_flag("--json", args->json, "Print the result as JSON");
+  return [args]() {
+    fs::path state = required_path(args->state, default_state("import-ledger.sqlite"), "--state");
+    boost::system::error_code ec;
+    if (!fs::exists(state, ec)) {
+      fail(ExitCode::kOperational, state.string(), "does not exist", "give the --state file that export or import used");
+    }
+    auto ledger = value_or_throw(state::Ledger::open(state));
+    auto history = value_or_throw(ledger.history());
+    print_status(ledger.ledger_id(), history, args->json);
+    return ExitCode::kSuccess;
+  };
 }
 
 const std::vector<Command>& table() {

@@ -1,5 +1,6 @@
 #include "verify/content_store.h"
 
+#include <boost/filesystem/directory.hpp>
 #include <boost/filesystem/operations.hpp>
 
 #include <algorithm>

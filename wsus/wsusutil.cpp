@@ -3,16 +3,21 @@
 #include <boost/filesystem/operations.hpp>
 
 #include <fstream>
+#include <sstream>
 
 #include "common/platform.h"
 
 namespace wsa::wsus {
 
 namespace {
-// Server log lines read "<date> <time> UTC <Level> <process.thread> <Class.Method> <message>".
+// Server log lines read "<date> <time> UTC <Level> <process.thread> <Class.Method> <message>", the
+// fields separated by tabs or spaces.
 bool is_error_line(const std::string& line) {
-  return line.find(" UTC Error ") != std::string::npos || line.find("Exception") != std::string::npos ||
-         line.rfind("Error", 0) == 0;
+  std::istringstream fields(line);
+  std::string date, time, zone, level;
+  fields >> date >> time >> zone >> level;
+  if (zone == "UTC" && (level == "Error" || level == "Fatal")) return true;
+  return line.find("Exception") != std::string::npos || line.rfind("Error", 0) == 0;
 }
 }  // namespace
 

@@ -1,5 +1,6 @@
 #include "tests/support/test_dir.h"
 
+#include <boost/filesystem/directory.hpp>
 #include <boost/filesystem/operations.hpp>
 
 #include <cstdio>

@@ -1,0 +1,60 @@
+#pragma once
+// The connected side: run wsusutil export, read the content store, choose what the offline side
+// lacks, write volumes and inventory, sign, and record it in the ledger.
+
+#include <boost/filesystem/path.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+
+namespace wsa::exporting {
+
+namespace fs = boost::filesystem;
+
+struct ExportOptions {
+  fs::path content;                 // the connected server's WsusContent
+  fs::path media;                   // where the package folder is written
+  std::vector<fs::path> keys;       // signing keys (one signature each)
+  fs::path state;                   // export ledger
+  std::optional<fs::path> wsusutil; // run `<wsusutil> export`
+  std::optional<fs::path> metadata; // or take this existing package
+  bool full = false;
+  bool dry_run = false;
+  bool rehash = false;
+  bool skip_mismatched = false;     // ship the rest when some files do not match their names
+  bool allow_empty = false;         // ship a package for an empty content store
+  std::uint64_t volume_size = 0;    // 0: one volume
+  std::optional<std::uint64_t> expires_in_days;
+  bool show_progress = false;
+  std::chrono::seconds wsusutil_timeout{6 * 3600};
+};
+
+struct ExportReport {
+  std::uint64_t sequence = 0;
+  fs::path package_dir;
+  std::string mode;  // "full" or "incremental"
+  std::string manifest_sha256;
+  std::vector<std::string> key_ids;
+  std::uint64_t files_total = 0;
+  std::uint64_t bytes_total = 0;
+  std::uint64_t files_carried = 0;
+  std::uint64_t bytes_carried = 0;
+  std::uint64_t files_hashed = 0;
+  std::uint64_t files_from_cache = 0;
+  std::vector<std::string> volumes;
+  std::string metadata_name;
+  std::uint64_t metadata_bytes = 0;
+  std::vector<std::string> mismatched;  // content files whose bytes do not match their SHA-1 name
+  std::vector<std::string> warnings;
+  bool dry_run = false;
+};
+
+// Runs the whole export. Throws AirgapError with the documented exit code; leaves no package folder
+// behind on failure (only a `.partial` folder when the process is killed, which verify ignores).
+ExportReport run_export(const ExportOptions& options);
+
+}  // namespace wsa::exporting

@@ -1,0 +1,3 @@
+wsa_test_suite(verify_tests
+  SOURCES unit/verify_sequence_chain_test.cpp
+  LIBS wsa_verify)
