@@ -118,7 +118,7 @@ TEST_CASE("a manifest parses back equal to what was serialized") {
   CHECK(serialize_manifest(*reparsed) == text);
 }
 
-TEST_CASE("a manifest in another JSON layout parses to the same manifest; only the bytes differ") {
+TEST_CASE("a manifest in another JSON layout parses to the same manifest, only its bytes differ") {
   auto compact = sample_json().dump();
   auto parsed = parse_manifest(compact, "manifest.json");
   REQUIRE(parsed.has_value());
