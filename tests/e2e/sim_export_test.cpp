@@ -167,6 +167,51 @@ TEST_CASE("gcab lists and extracts a many-block MSZIP CAB with the same bytes li
   CHECK(read_file(dir / "gcab-out/package.xml") == entries.at("package.xml"));
 }
 
+TEST_CASE("every CFDATA block carries the MS-CAB checksum, which libarchive and gcab verify") {
+  TestDir dir("sim-export-cab-checksum");
+  generate(dir.path(), {"--seed", "106", "--updates", "120", "--max-size", "4K"});
+  export_ok(dir, "export.cab");
+  std::string cab = read_file(dir / "export.cab");
+  auto u16 = [&](std::size_t at) {
+    return static_cast<std::size_t>(static_cast<unsigned char>(cab[at]) |
+                                    static_cast<unsigned char>(cab[at + 1]) << 8);
+  };
+  auto u32 = [&](std::size_t at) { return u16(at) | u16(at + 2) << 16; };
+  // CFHEADER (36 bytes) then the one CFFOLDER: coffCabStart, cCFData, typeCompress (1 = MSZIP).
+  REQUIRE(cab.compare(0, 4, "MSCF") == 0);
+  CHECK(u32(8) == cab.size());
+  const std::size_t first_block = u32(36);
+  const std::size_t blocks = u16(40);
+  CHECK(u16(42) == 1);
+  REQUIRE(blocks >= 3);
+  std::size_t at = first_block;
+  std::size_t third_block = 0;
+  for (std::size_t i = 0; i < blocks; ++i) {
+    CHECK(u32(at) != 0);                       // a checksum is present
+    CHECK(cab.compare(at + 8, 2, "CK") == 0);  // the MSZIP signature
+    if (i + 1 < blocks) CHECK(u16(at + 6) == 32768);
+    if (i == 2) third_block = at;
+    at += 8 + u16(at + 4);
+  }
+  CHECK(at == cab.size());
+
+  cab[third_block] = static_cast<char>(cab[third_block] ^ 0x01);
+  write_file(dir / "bad-sum.cab", cab);
+  try {
+    cab_entries(dir / "bad-sum.cab");
+    FAIL("libarchive read a cabinet with a wrong block checksum");
+  } catch (const std::runtime_error& e) {
+    CHECK(std::string(e.what()).find("Checksum error CFDATA[2]") != std::string::npos);
+  }
+  if (const auto gcab = find_program("gcab")) {
+    boost::filesystem::create_directories(dir / "gcab-out");
+    auto extracted =
+        run(*gcab, {"-x", "-C", (dir / "gcab-out").string(), (dir / "bad-sum.cab").string()}, dir.path());
+    CHECK(extracted.exit_code != 0);
+    CHECK(extracted.err.find("incorrect checksum") != std::string::npos);
+  }
+}
+
 TEST_CASE("a CAB written without compression holds the same bytes as the MSZIP one") {
   TestDir dir("sim-export-cab-stored");
   generate(dir.path(), {"--seed", "103", "--updates", "60", "--max-size", "4K"});

@@ -29,7 +29,7 @@ void add_run_settings(CLI::App& command, RunSettings& settings) {
       ->check(CLI::IsMember(std::vector<std::string>(std::begin(kFailureModes), std::end(kFailureModes))));
   command.add_option("--delay-ms", settings.delay_ms, "Wait this long before finishing (a slow run)")
       ->envname("WSUSUTIL_SIM_DELAY_MS")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0LL, 24LL * 3600 * 1000));
 }
 
 int report(const wsa::Error& error) {
