@@ -36,6 +36,16 @@ fs::path required_path(const std::string& given, const std::optional<fs::path>& 
   fail(ExitCode::kUsage, option, "is required here", std::string("give ") + option + " PATH");
 }
 
+// Required options are checked here rather than by CLI11, so that a mistyped option is reported as
+// such instead of as a missing one.
+template <class T>
+void require(const T& value, const char* option, const char* command) {
+  if (value.empty()) {
+    fail(ExitCode::kUsage, option, "is required",
+         std::string("run 'wsus-airgap ") + command + " --help' for the options");
+  }
+}
+
 std::optional<fs::path> default_state(const char* file) {
   auto dir = platform::wsus_defaults().state_dir;
   if (!dir) return std::nullopt;
@@ -52,8 +62,9 @@ std::uint64_t parse_size_option(const std::string& text, const char* option) {
 
 Runner define_keygen(CLI::App& app) {
   auto prefix = std::make_shared<std::string>();
-  app.add_option("--out", *prefix, "Write PREFIX.key (private, owner-only) and PREFIX.pub")->required();
+  app.add_option("--out", *prefix, "Write PREFIX.key (private, owner-only) and PREFIX.pub (required)");
   return [prefix]() {
+    require(*prefix, "--out", "keygen");
     auto key = value_or_throw(manifest::SigningKey::generate());
     value_or_throw(key.save(*prefix));
     std::printf("key id: %s\nprivate key: %s.key (keep it on the connected side, owner-only)\n"
@@ -72,7 +83,7 @@ Runner define_export(CLI::App& app) {
   };
   auto args = std::make_shared<Args>();
   app.add_option("--content", args->content, "WsusContent folder of the connected server");
-  app.add_option("--media", args->media, "Folder on the removable media that receives the package")->required();
+  app.add_option("--media", args->media, "Folder on the removable media that receives the package (required)");
   app.add_option("--key", args->keys, "Signing key made by keygen (repeat for several signers)");
   app.add_option("--state", args->state, "Export ledger (SQLite): sequence numbers, hash cache, history");
   auto* wsusutil = app.add_option("--wsusutil", args->wsusutil, "wsusutil.exe to run for the metadata export");
@@ -88,6 +99,7 @@ Runner define_export(CLI::App& app) {
   app.add_flag("--json", args->json, "Print the result as JSON");
   return [args]() {
     auto defaults = platform::wsus_defaults();
+    require(args->media, "--media", "export");
     exporting::ExportOptions options;
     options.content = required_path(args->content, defaults.content_dir, "--content");
     options.media = args->media;
@@ -117,11 +129,13 @@ Runner define_verify(CLI::App& app) {
     bool json = false;
   };
   auto args = std::make_shared<Args>();
-  app.add_option("--media", args->media, "Folder holding transfer packages (repeat for several)")->required();
-  app.add_option("--trust", args->trust, "Trusted public key (repeat)")->required();
+  app.add_option("--media", args->media, "Folder holding transfer packages (repeat for several; required)");
+  app.add_option("--trust", args->trust, "Trusted public key (repeat; required)");
   app.add_option("--threshold", args->threshold, "Distinct trusted signatures required (default 1)");
   app.add_flag("--json", args->json, "Print the result as JSON");
   return [args]() {
+    require(args->media, "--media", "verify");
+    require(args->trust, "--trust", "verify");
     auto trust = value_or_throw(manifest::TrustStore::load(to_paths(args->trust)));
     verify::VerifyOptions options;
     options.threshold = args->threshold;
@@ -148,9 +162,9 @@ Runner define_import(CLI::App& app) {
     bool no_metadata = false, dry_run = false, json = false, new_baseline = false;
   };
   auto args = std::make_shared<Args>();
-  app.add_option("--media", args->media, "Folder holding transfer packages (repeat for several)")->required();
+  app.add_option("--media", args->media, "Folder holding transfer packages (repeat for several; required)");
   app.add_option("--content", args->content, "WsusContent folder of the offline server");
-  app.add_option("--trust", args->trust, "Trusted public key (repeat)")->required();
+  app.add_option("--trust", args->trust, "Trusted public key (repeat; required)");
   app.add_option("--threshold", args->threshold, "Distinct trusted signatures required (default 1)");
   app.add_option("--state", args->state, "Import ledger (SQLite): what was applied, in which order");
   auto* wsusutil = app.add_option("--wsusutil", args->wsusutil, "wsusutil.exe to run for the metadata import");
@@ -160,6 +174,8 @@ Runner define_import(CLI::App& app) {
   app.add_flag("--dry-run", args->dry_run, "Verify and list what would change; change nothing");
   app.add_flag("--json", args->json, "Print the result as JSON");
   return [args]() {
+    require(args->media, "--media", "import");
+    require(args->trust, "--trust", "import");
     auto defaults = platform::wsus_defaults();
     importing::ImportOptions options;
     options.media = to_paths(args->media);

@@ -42,3 +42,18 @@ TEST_CASE("an unknown option prints a hint naming the command and exits 2") {
   CHECK(result.err.find("--bogus") != std::string::npos);
   CHECK(result.err.find("Run 'wsus-airgap verify --help' for usage.") != std::string::npos);
 }
+
+TEST_CASE("a missing required option is named and exits 2") {
+  TestDir dir("missing-option");
+  auto result = run(airgap_binary(), {"import", "--trust", "k.pub"}, dir.path());
+  CHECK(result.exit_code == 2);
+  CHECK(result.err.find("wsus-airgap: error: --media: is required") != std::string::npos);
+  CHECK(result.err.find("run 'wsus-airgap import --help'") != std::string::npos);
+}
+
+TEST_CASE("gaps says it is not built yet and exits non-zero") {
+  TestDir dir("gaps-not-built");
+  auto result = run(airgap_binary(), {"gaps"}, dir.path());
+  CHECK(result.exit_code == 1);
+  CHECK(result.err.find("this command is not built yet") != std::string::npos);
+}
