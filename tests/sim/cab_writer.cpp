@@ -19,7 +19,6 @@ constexpr std::size_t kBlockSize = 32768;
 constexpr std::size_t kHeaderSize = 36;
 constexpr std::size_t kFolderSize = 8;
 constexpr std::size_t kFileFixedSize = 16;
-constexpr std::size_t kDataHeaderSize = 8;
 constexpr std::uint16_t kArchiveAttribute = 0x20;
 
 void put16(std::string& out, std::uint16_t value) {

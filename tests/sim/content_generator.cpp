@@ -303,6 +303,15 @@ struct FileCloser {
   void operator()(std::FILE* file) const { std::fclose(file); }
 };
 
+struct TempRemover {
+  fs::path path;  // cleared once the file has been moved into place
+  ~TempRemover() {
+    if (path.empty()) return;
+    boost::system::error_code ignored;
+    fs::remove(path, ignored);
+  }
+};
+
 // Writes one file of PRNG bytes in 1 MiB blocks, hashing as it goes (bounded memory whatever the size),
 // then moves it to its content name. With `write` false it only hashes (a planted missing file).
 class ContentWriter {
@@ -318,12 +327,15 @@ class ContentWriter {
       out.reset(std::fopen(temp.string().c_str(), "wb"));
       if (!out) return make_error(ExitCode::kOperational, temp.string(), "cannot create");
     }
+    // A failed write must not leave a half-written temp file in the content tree.
+    TempRemover remover{write ? temp : fs::path()};
     std::uint64_t left = size;
     while (left > 0) {
       const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(left, block_.size()));
       random.fill(block_.data(), take);
       hasher_.update(block_.data(), take);
       if (out && std::fwrite(block_.data(), 1, take, out.get()) != take) {
+        hasher_.finish();
         return make_error(ExitCode::kOperational, temp.string(), "write failed", "check free space");
       }
       left -= take;
@@ -341,6 +353,7 @@ class ContentWriter {
     fs::rename(temp, target, ec);
     if (ec)
       return make_error(ExitCode::kOperational, target.string(), "cannot move into place: " + ec.message());
+    remover.path.clear();
     return digests;
   }
 
@@ -423,10 +436,10 @@ Result<GenerateSummary> generate_content(const GenerateOptions& options) {
       digests[i] = std::move(*result);
     }
   };
-  const unsigned jobs = std::max(
-      1U, std::min<unsigned>(options.jobs, static_cast<unsigned>(std::max<std::size_t>(file_count, 1))));
+  // No more writers than files; always at least this thread.
+  const std::size_t jobs = std::clamp<std::size_t>(options.jobs, 1, std::max<std::size_t>(file_count, 1));
   std::vector<std::thread> threads;
-  for (unsigned j = 1; j < jobs; ++j) threads.emplace_back(worker);
+  for (std::size_t j = 1; j < jobs; ++j) threads.emplace_back(worker);
   worker();
   for (auto& thread : threads) thread.join();
   if (first_error) return std::unexpected(*first_error);
