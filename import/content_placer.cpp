@@ -97,6 +97,14 @@ Result<Placement> place_content(const verify::VerifiedPackage& package, const fs
   fs::remove_all(staging, ec);  // leftovers of a killed run: never trusted
   fs::create_directories(staging, ec);
   if (ec) return make_error(ExitCode::kOperational, staging.string(), "cannot create: " + ec.message());
+  // Whatever happens below, WsusContent keeps no staging folder and no partial file.
+  struct StagingCleanup {
+    fs::path dir;
+    ~StagingCleanup() {
+      boost::system::error_code ignored;
+      fs::remove_all(dir, ignored);
+    }
+  } cleanup{staging};
 
   Placement placement;
   while (true) {
@@ -135,7 +143,6 @@ Result<Placement> place_content(const verify::VerifiedPackage& package, const fs
     placement.bytes_placed += (*expected)->size;
     if (progress != nullptr) progress->advance(0, 1);
   }
-  fs::remove_all(staging, ec);
   return placement;
 }
 

@@ -1,0 +1,3 @@
+wsa_test_suite(import_tests
+  SOURCES unit/import_content_placer_test.cpp
+  LIBS wsa_import LibArchive::LibArchive)
