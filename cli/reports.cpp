@@ -128,6 +128,10 @@ void print_import(const importing::ImportReport& report, bool json_output) {
     return;
   }
   for (const auto& p : report.packages) {
+    if (p.result == "already applied") {
+      std::printf("%-16s %s (%s): nothing to do\n", p.result.c_str(), p.folder.c_str(), p.mode.c_str());
+      continue;
+    }
     std::printf("%-16s %s (%s): %llu file(s) placed (%s), %llu already present%s\n", p.result.c_str(),
                 p.folder.c_str(), p.mode.c_str(), static_cast<unsigned long long>(p.files_placed),
                 format_bytes(p.bytes_placed).c_str(), static_cast<unsigned long long>(p.files_already_present),

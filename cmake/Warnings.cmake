@@ -10,7 +10,7 @@ if(MSVC)
 else()
   target_compile_options(wsus_airgap_options INTERFACE -Wall -Wextra -Wpedantic -Wshadow -Wconversion
                          -Wno-sign-conversion -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
-                         -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough)
+                         -Woverloaded-virtual -Wimplicit-fallthrough)
   if(WSUS_AIRGAP_WERROR)
     target_compile_options(wsus_airgap_options INTERFACE -Werror)
   endif()

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
-scripts/build.sh >/dev/null
+scripts/build.sh
 
 tool=$PWD/build/cli/wsus-airgap
 sim=$PWD/build/tests/sim/wsusutil-sim
