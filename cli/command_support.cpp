@@ -1,0 +1,38 @@
+#include "cli/command_support.h"
+
+#include "common/encoding.h"
+#include "common/platform.h"
+
+namespace wsa::cli {
+
+std::vector<fs::path> to_paths(const std::vector<std::string>& texts) {
+  return std::vector<fs::path>(texts.begin(), texts.end());
+}
+
+fs::path required_path(const std::string& given, const std::optional<fs::path>& fallback, const char* option) {
+  if (!given.empty()) return given;
+  if (fallback) return *fallback;
+  fail(ExitCode::kUsage, option, "is required here", std::string("give ") + option + " PATH");
+}
+
+void require_option(bool present, const char* option, const char* command) {
+  if (!present) {
+    fail(ExitCode::kUsage, option, "is required", std::string("run 'wsus-airgap ") + command + " --help' for the options");
+  }
+}
+
+std::optional<fs::path> default_state(const char* file) {
+  auto dir = platform::wsus_defaults().state_dir;
+  if (!dir) return std::nullopt;
+  return *dir / file;
+}
+
+std::uint64_t parse_size_option(const std::string& text, const char* option) {
+  auto size = parse_byte_size(text);
+  if (!size || *size < 64 * 1024) {
+    fail(ExitCode::kUsage, option, "'" + text + "' is not a size of at least 64K", "write it like 700M, 4G or 25G");
+  }
+  return *size;
+}
+
+}  // namespace wsa::cli

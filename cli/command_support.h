@@ -1,0 +1,48 @@
+#pragma once
+// What every subcommand file shares: the runner type and the checks of common options.
+
+#include <CLI/CLI.hpp>
+#include <boost/filesystem/path.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+
+namespace wsa::cli {
+
+namespace fs = boost::filesystem;
+
+// Runs a parsed subcommand; throws AirgapError, returns the exit code otherwise.
+using Runner = std::function<ExitCode()>;
+
+// Each subcommand declares its options on `app` and returns its runner (cli/cmd_<name>.cpp).
+Runner define_keygen(CLI::App& app);
+Runner define_export(CLI::App& app);
+Runner define_verify(CLI::App& app);
+Runner define_import(CLI::App& app);
+Runner define_gaps(CLI::App& app);
+Runner define_status(CLI::App& app);
+
+std::vector<fs::path> to_paths(const std::vector<std::string>& texts);
+
+// The option's value, else the platform default (the real WSUS locations on Windows), else exit 2.
+fs::path required_path(const std::string& given, const std::optional<fs::path>& fallback, const char* option);
+
+// Exit 2 naming `option` when `value` is empty. Required options are checked here rather than by
+// CLI11, so that a mistyped option is reported as such instead of as a missing one.
+void require_option(bool present, const char* option, const char* command);
+template <class T>
+void require(const T& value, const char* option, const char* command) {
+  require_option(!value.empty(), option, command);
+}
+
+// `<state dir>/<file>` under %ProgramData%\wsus-airgap on Windows; nullopt elsewhere.
+std::optional<fs::path> default_state(const char* file);
+
+// "700M", "4G" ... at least 64 KiB, else exit 2.
+std::uint64_t parse_size_option(const std::string& text, const char* option);
+
+}  // namespace wsa::cli

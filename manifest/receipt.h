@@ -1,0 +1,73 @@
+#pragma once
+// What travels back across the gap: a receipt (what the offline server applied and what it still
+// lacks) and a content request (exactly which files to send). Formats: docs/format.md.
+
+#include <boost/filesystem/path.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.h"
+#include "manifest/keys.h"
+#include "manifest/trust.h"
+
+namespace wsa::manifest {
+
+namespace fs = boost::filesystem;
+
+inline constexpr int kReceiptFormatVersion = 1;
+inline constexpr int kRequestFormatVersion = 1;
+// Receipts and requests larger than this are refused unread (exit 3).
+inline constexpr std::uint64_t kMaxReceiptBytes = 64ULL * 1024 * 1024;
+
+// One file the offline side lacks or holds damaged.
+struct RequestedFile {
+  std::string path;                 // canonical "XX/<SHA1>.ext"
+  std::string reason;               // "missing", "wrong size", "SHA-256 mismatch", ...
+  std::string update_id;            // the update that needs it, when known (else empty)
+  std::string title;                // that update's title, when known
+  std::string kb;                   // its KB number, when known
+};
+
+struct Receipt {
+  int format_version = kReceiptFormatVersion;
+  std::string offline_ledger_id;   // the import ledger's id
+  std::string offline_host;
+  std::string created_utc;
+  std::string source_id;           // the export chain this receipt answers
+  std::uint64_t applied_sequence = 0;       // last sequence applied from source_id (0: none)
+  std::string applied_manifest_sha256;      // its manifest hash (empty when none)
+  std::vector<std::uint64_t> applied_this_run;
+  std::string content_digest;      // SHA-256 over the offline WsusContent listing ("path\tsize\n" sorted)
+  std::uint64_t content_files = 0;
+  std::uint64_t content_bytes = 0;
+  std::vector<RequestedFile> missing;  // still missing or damaged after the import
+};
+
+// A receipt on disk: {"format_version":1,"kind":"wsus-airgap receipt","body":"<exact receipt JSON>",
+// "signatures":[...]}; signatures are Ed25519 over the exact body bytes (may be empty: unsigned).
+std::string serialize_receipt(const Receipt& receipt, const std::vector<const SigningKey*>& keys);
+// Strict parse, bounded; when `trust` has keys, at least one valid trusted signature is required
+// (exit 3 otherwise). Errors name `where`.
+Result<Receipt> parse_receipt(std::string_view bytes, const std::string& where, const TrustStore* trust);
+
+// A content request: the files an offline server asks for, made by `gaps`/`import --request-out`
+// and turned into a package by `export --request`.
+struct ContentRequest {
+  int format_version = kRequestFormatVersion;
+  std::string created_utc;
+  std::string offline_host;
+  std::string source_id;  // may be empty when the requester does not know the source
+  std::vector<RequestedFile> files;
+};
+
+std::string serialize_request(const ContentRequest& request);
+Result<ContentRequest> parse_request(std::string_view bytes, const std::string& where);
+
+// Reads either a receipt or a request file and returns its requested files (a receipt's `missing`).
+Result<std::vector<RequestedFile>> read_requested_files(const fs::path& file, const TrustStore* trust);
+
+}  // namespace wsa::manifest
