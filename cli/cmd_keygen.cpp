@@ -16,9 +16,10 @@ Runner define_keygen(CLI::App& app) {
     require(*prefix, "--out", "keygen");
     auto key = value_or_throw(manifest::SigningKey::generate());
     value_or_throw(key.save(*prefix));
-    std::printf("key id: %s\nprivate key: %s.key (keep it on the connected side, owner-only)\n"
-                "public key:  %s.pub (copy it to the offline server for --trust)\n",
-                key.key_id().c_str(), prefix->c_str(), prefix->c_str());
+    std::printf(
+        "key id: %s\nprivate key: %s.key (keep it on the connected side, owner-only)\n"
+        "public key:  %s.pub (copy it to the offline server for --trust)\n",
+        key.key_id().c_str(), prefix->c_str(), prefix->c_str());
     return ExitCode::kSuccess;
   };
 }

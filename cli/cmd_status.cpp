@@ -22,7 +22,8 @@ Runner define_status(CLI::App& app) {
     fs::path state = required_path(args->state, default_state("import-ledger.sqlite"), "--state");
     boost::system::error_code ec;
     if (!fs::exists(state, ec)) {
-      fail(ExitCode::kOperational, state.string(), "does not exist", "give the --state file that export or import used");
+      fail(ExitCode::kOperational, state.string(), "does not exist",
+           "give the --state file that export or import used");
     }
     auto ledger = value_or_throw(state::Ledger::open(state));
     auto history = value_or_throw(ledger.history());

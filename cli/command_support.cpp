@@ -9,7 +9,8 @@ std::vector<fs::path> to_paths(const std::vector<std::string>& texts) {
   return std::vector<fs::path>(texts.begin(), texts.end());
 }
 
-fs::path required_path(const std::string& given, const std::optional<fs::path>& fallback, const char* option) {
+fs::path required_path(const std::string& given, const std::optional<fs::path>& fallback,
+                       const char* option) {
   if (!given.empty()) return given;
   if (fallback) return *fallback;
   fail(ExitCode::kUsage, option, "is required here", std::string("give ") + option + " PATH");
@@ -17,7 +18,8 @@ fs::path required_path(const std::string& given, const std::optional<fs::path>& 
 
 void require_option(bool present, const char* option, const char* command) {
   if (!present) {
-    fail(ExitCode::kUsage, option, "is required", std::string("run 'wsus-airgap ") + command + " --help' for the options");
+    fail(ExitCode::kUsage, option, "is required",
+         std::string("run 'wsus-airgap ") + command + " --help' for the options");
   }
 }
 
@@ -30,7 +32,8 @@ std::optional<fs::path> default_state(const char* file) {
 std::uint64_t parse_size_option(const std::string& text, const char* option) {
   auto size = parse_byte_size(text);
   if (!size || *size < 64 * 1024) {
-    fail(ExitCode::kUsage, option, "'" + text + "' is not a size of at least 64K", "write it like 700M, 4G or 25G");
+    fail(ExitCode::kUsage, option, "'" + text + "' is not a size of at least 64K",
+         "write it like 700M, 4G or 25G");
   }
   return *size;
 }

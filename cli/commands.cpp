@@ -12,7 +12,6 @@ namespace wsa::cli {
 
 namespace {
 
-
 const std::vector<Command>& table() {
   static const std::vector<Command> commands = {
       {"keygen", "Create an Ed25519 signing key pair", define_keygen},
@@ -55,7 +54,9 @@ int usage_error(const std::string& text, const std::string& help_command) {
 
 }  // namespace
 
-std::span<const Command> command_table() { return table(); }
+std::span<const Command> command_table() {
+  return table();
+}
 
 int run_main(int argc, char** argv) {
   CLI::App app{"wsus-airgap: signed, verified, ordered WSUS transfers across an air gap", "wsus-airgap"};

@@ -24,7 +24,9 @@ AtomicFile::~AtomicFile() {
   fs::remove(temp_, ignored);
 }
 
-Result<void> AtomicFile::write(const void* data, std::size_t size) { return file_->write(data, size); }
+Result<void> AtomicFile::write(const void* data, std::size_t size) {
+  return file_->write(data, size);
+}
 
 Result<void> AtomicFile::commit(bool replace) {
   if (auto synced = file_->sync(); !synced) return synced;
@@ -36,7 +38,8 @@ Result<void> AtomicFile::commit(bool replace) {
                       "move the existing file away first");
   }
   fs::rename(temp_, target_, ec);
-  if (ec) return make_error(ExitCode::kOperational, target_.string(), "cannot rename into place: " + ec.message());
+  if (ec)
+    return make_error(ExitCode::kOperational, target_.string(), "cannot rename into place: " + ec.message());
   committed_ = true;
   return {};
 }

@@ -84,9 +84,13 @@ Sha256Hasher::Sha256Hasher(Sha256Hasher&&) noexcept = default;
 Sha256Hasher& Sha256Hasher::operator=(Sha256Hasher&&) noexcept = default;
 Sha256Hasher::~Sha256Hasher() = default;
 
-void Sha256Hasher::update(const void* data, std::size_t size) { EVP_DigestUpdate(context_->ctx.get(), data, size); }
+void Sha256Hasher::update(const void* data, std::size_t size) {
+  EVP_DigestUpdate(context_->ctx.get(), data, size);
+}
 
-std::string Sha256Hasher::finish_hex() { return to_hex_lower(finish_raw(context_->ctx.get(), EVP_sha256())); }
+std::string Sha256Hasher::finish_hex() {
+  return to_hex_lower(finish_raw(context_->ctx.get(), EVP_sha256()));
+}
 
 std::string sha256_hex(std::string_view bytes) {
   Sha256Hasher hasher;
@@ -96,14 +100,16 @@ std::string sha256_hex(std::string_view bytes) {
 
 Result<Digests> hash_file(const boost::filesystem::path& path, Progress* progress) {
   DualHasher hasher;
-  auto read = read_blocks(path, progress, [&](const char* data, std::size_t size) { hasher.update(data, size); });
+  auto read =
+      read_blocks(path, progress, [&](const char* data, std::size_t size) { hasher.update(data, size); });
   if (!read) return std::unexpected(read.error());
   return hasher.finish();
 }
 
 Result<std::string> sha256_file(const boost::filesystem::path& path, Progress* progress) {
   Sha256Hasher hasher;
-  auto read = read_blocks(path, progress, [&](const char* data, std::size_t size) { hasher.update(data, size); });
+  auto read =
+      read_blocks(path, progress, [&](const char* data, std::size_t size) { hasher.update(data, size); });
   if (!read) return std::unexpected(read.error());
   return hasher.finish_hex();
 }

@@ -27,8 +27,12 @@ int hex_value(char c) {
 }
 }  // namespace
 
-std::string to_hex_lower(std::string_view bytes) { return to_hex(bytes, "0123456789abcdef"); }
-std::string to_hex_upper(std::string_view bytes) { return to_hex(bytes, "0123456789ABCDEF"); }
+std::string to_hex_lower(std::string_view bytes) {
+  return to_hex(bytes, "0123456789abcdef");
+}
+std::string to_hex_upper(std::string_view bytes) {
+  return to_hex(bytes, "0123456789ABCDEF");
+}
 
 bool is_hex(std::string_view text) {
   for (char c : text) {
@@ -52,8 +56,9 @@ std::optional<std::string> from_hex(std::string_view hex) {
 
 std::string to_base64(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-  int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  int written =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
   out.resize(static_cast<std::size_t>(written));
   return out;
 }
@@ -62,13 +67,14 @@ std::optional<std::string> from_base64(std::string_view text) {
   if (text.size() % 4 != 0) return std::nullopt;
   for (std::size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
-    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' ||
-              (c == '=' && i + 2 >= text.size());
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+              c == '/' || (c == '=' && i + 2 >= text.size());
     if (!ok) return std::nullopt;
   }
   std::string out(3 * text.size() / 4, '\0');
-  int written = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+  int written =
+      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
   if (written < 0) return std::nullopt;
   std::size_t padding = 0;
   if (!text.empty() && text.back() == '=') ++padding;
@@ -84,15 +90,23 @@ std::optional<std::uint64_t> parse_byte_size(std::string_view text) {
   if (ec != std::errc() || number < 0 || !std::isfinite(number)) return std::nullopt;
   std::string unit(end, text.data() + text.size());
   for (auto& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (unit.ends_with("IB")) unit.resize(unit.size() - 2);
-  else if (unit.size() == 2 && unit.back() == 'B') unit.pop_back();
+  if (unit.ends_with("IB"))
+    unit.resize(unit.size() - 2);
+  else if (unit.size() == 2 && unit.back() == 'B')
+    unit.pop_back();
   double scale = 1;
-  if (unit.empty() || unit == "B") scale = 1;
-  else if (unit == "K") scale = 1024.0;
-  else if (unit == "M") scale = 1024.0 * 1024;
-  else if (unit == "G") scale = 1024.0 * 1024 * 1024;
-  else if (unit == "T") scale = 1024.0 * 1024 * 1024 * 1024;
-  else return std::nullopt;
+  if (unit.empty() || unit == "B")
+    scale = 1;
+  else if (unit == "K")
+    scale = 1024.0;
+  else if (unit == "M")
+    scale = 1024.0 * 1024;
+  else if (unit == "G")
+    scale = 1024.0 * 1024 * 1024;
+  else if (unit == "T")
+    scale = 1024.0 * 1024 * 1024 * 1024;
+  else
+    return std::nullopt;
   double bytes = number * scale;
   if (bytes > 1.8e19) return std::nullopt;
   return static_cast<std::uint64_t>(bytes);
@@ -107,8 +121,10 @@ std::string format_bytes(std::uint64_t bytes) {
     ++unit;
   }
   char buffer[32];
-  if (unit == 0) std::snprintf(buffer, sizeof buffer, "%llu B", static_cast<unsigned long long>(bytes));
-  else std::snprintf(buffer, sizeof buffer, "%.1f %s", value, units[unit]);
+  if (unit == 0)
+    std::snprintf(buffer, sizeof buffer, "%llu B", static_cast<unsigned long long>(bytes));
+  else
+    std::snprintf(buffer, sizeof buffer, "%.1f %s", value, units[unit]);
   return buffer;
 }
 

@@ -96,9 +96,10 @@ std::optional<std::string> environment(const char* name);
 
 // Default locations for the real WSUS layout (Windows) or for the simulator (elsewhere).
 struct WsusDefaults {
-  std::optional<fs::path> wsusutil;      // %ProgramFiles%\Update Services\Tools\wsusutil.exe
-  std::optional<fs::path> content_dir;   // HKLM\SOFTWARE\Microsoft\Update Services\Server\Setup ContentDir + WsusContent
-  std::optional<fs::path> state_dir;     // %ProgramData%\wsus-airgap
+  std::optional<fs::path> wsusutil;  // %ProgramFiles%\Update Services\Tools\wsusutil.exe
+  std::optional<fs::path>
+      content_dir;  // HKLM\SOFTWARE\Microsoft\Update Services\Server\Setup ContentDir + WsusContent
+  std::optional<fs::path> state_dir;  // %ProgramData%\wsus-airgap
 };
 WsusDefaults wsus_defaults();
 

@@ -11,19 +11,23 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <utility>
 #include <cstring>
 #include <thread>
+#include <utility>
 
 extern char** environ;
 
 namespace wsa::platform {
 
 namespace {
-std::string errno_text(int err) { return std::strerror(err); }
+std::string errno_text(int err) {
+  return std::strerror(err);
+}
 }  // namespace
 
-bool is_terminal(std::FILE* stream) { return ::isatty(::fileno(stream)) == 1; }
+bool is_terminal(std::FILE* stream) {
+  return ::isatty(::fileno(stream)) == 1;
+}
 
 Result<OutputFile> OutputFile::open(const fs::path& path, Mode mode) {
   int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (mode == Mode::kCreateNew ? O_EXCL : O_TRUNC);
@@ -76,7 +80,8 @@ Result<void> OutputFile::sync() {
 Result<void> OutputFile::close() {
   if (file_ == nullptr) return {};
   int rc = std::fclose(std::exchange(file_, nullptr));
-  if (rc != 0) return make_error(ExitCode::kOperational, path_.string(), "close failed: " + errno_text(errno));
+  if (rc != 0)
+    return make_error(ExitCode::kOperational, path_.string(), "close failed: " + errno_text(errno));
   return {};
 }
 
@@ -88,7 +93,8 @@ std::FILE* open_for_reading(const fs::path& path, std::string* why) {
 
 Result<void> restrict_to_owner(const fs::path& path) {
   if (::chmod(path.c_str(), S_IRUSR | S_IWUSR) != 0) {
-    return make_error(ExitCode::kOperational, path.string(), "cannot restrict permissions: " + errno_text(errno));
+    return make_error(ExitCode::kOperational, path.string(),
+                      "cannot restrict permissions: " + errno_text(errno));
   }
   return {};
 }
@@ -110,7 +116,8 @@ Result<std::int64_t> modification_time_ns(const fs::path& path) {
 Result<ExclusiveLock> ExclusiveLock::try_acquire(const fs::path& lock_file) {
   int fd = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
-    return make_error(ExitCode::kOperational, lock_file.string(), "cannot open lock file: " + errno_text(errno));
+    return make_error(ExitCode::kOperational, lock_file.string(),
+                      "cannot open lock file: " + errno_text(errno));
   }
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     int err = errno;
@@ -157,10 +164,12 @@ Result<ProcessResult> run_process(const fs::path& program, const std::vector<std
   ::posix_spawn_file_actions_init(&actions);
   ::posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   if (!options.stdout_file.empty()) {
-    ::posix_spawn_file_actions_addopen(&actions, 1, options.stdout_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::posix_spawn_file_actions_addopen(&actions, 1, options.stdout_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                       0644);
   }
   if (!options.stderr_file.empty()) {
-    ::posix_spawn_file_actions_addopen(&actions, 2, options.stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::posix_spawn_file_actions_addopen(&actions, 2, options.stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                       0644);
   }
   pid_t pid = 0;
   int rc = ::posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), environ);
@@ -180,7 +189,8 @@ Result<ProcessResult> run_process(const fs::path& program, const std::vector<std
       return result;
     }
     if (done < 0 && errno != EINTR) {
-      return make_error(ExitCode::kWsusutil, program.string(), "lost track of the process: " + errno_text(errno));
+      return make_error(ExitCode::kWsusutil, program.string(),
+                        "lost track of the process: " + errno_text(errno));
     }
     if (std::chrono::steady_clock::now() >= deadline) {
       ::kill(pid, SIGKILL);
@@ -206,6 +216,8 @@ std::optional<std::string> environment(const char* name) {
   return std::string(value);
 }
 
-WsusDefaults wsus_defaults() { return {}; }
+WsusDefaults wsus_defaults() {
+  return {};
+}
 
 }  // namespace wsa::platform

@@ -2,10 +2,10 @@
 // is wchar_t* here); long paths get the \\?\ prefix so WsusContent trees deeper than MAX_PATH work.
 #include "common/platform.h"
 
-#include <windows.h>
 #include <aclapi.h>
 #include <io.h>
 #include <sddl.h>
+#include <windows.h>
 
 #include <boost/filesystem/operations.hpp>
 
@@ -17,9 +17,9 @@ namespace {
 
 std::string last_error_text(DWORD code = GetLastError()) {
   char* buffer = nullptr;
-  DWORD size = FormatMessageA(FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM |
-                                  FORMAT_MESSAGE_IGNORE_INSERTS,
-                              nullptr, code, 0, reinterpret_cast<char*>(&buffer), 0, nullptr);
+  DWORD size = FormatMessageA(
+      FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr,
+      code, 0, reinterpret_cast<char*>(&buffer), 0, nullptr);
   std::string text = size != 0 ? std::string(buffer, size) : "Windows error " + std::to_string(code);
   LocalFree(buffer);
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == '.')) text.pop_back();
@@ -66,16 +66,19 @@ std::wstring widen(const std::string& utf8) {
 
 }  // namespace
 
-bool is_terminal(std::FILE* stream) { return _isatty(_fileno(stream)) != 0; }
+bool is_terminal(std::FILE* stream) {
+  return _isatty(_fileno(stream)) != 0;
+}
 
 Result<OutputFile> OutputFile::open(const fs::path& path, Mode mode) {
-  HANDLE handle = CreateFileW(long_path(path).c_str(), GENERIC_WRITE, 0, nullptr,
-                              mode == Mode::kCreateNew ? CREATE_NEW : CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL,
-                              nullptr);
+  HANDLE handle =
+      CreateFileW(long_path(path).c_str(), GENERIC_WRITE, 0, nullptr,
+                  mode == Mode::kCreateNew ? CREATE_NEW : CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
   if (handle == INVALID_HANDLE_VALUE) {
     DWORD err = GetLastError();
-    return make_error(ExitCode::kOperational, path.string(), "cannot create: " + last_error_text(err),
-                      err == ERROR_FILE_EXISTS ? "it already exists; move it away or choose another name" : "");
+    return make_error(
+        ExitCode::kOperational, path.string(), "cannot create: " + last_error_text(err),
+        err == ERROR_FILE_EXISTS ? "it already exists; move it away or choose another name" : "");
   }
   int fd = _open_osfhandle(reinterpret_cast<intptr_t>(handle), 0);
   std::FILE* file = fd >= 0 ? _fdopen(fd, "wb") : nullptr;
@@ -104,14 +107,16 @@ OutputFile::~OutputFile() {
 
 Result<void> OutputFile::write(const void* data, std::size_t size) {
   if (size != 0 && std::fwrite(data, 1, size, file_) != size) {
-    return make_error(ExitCode::kOperational, path_.string(), "write failed", "check free space on the target volume");
+    return make_error(ExitCode::kOperational, path_.string(), "write failed",
+                      "check free space on the target volume");
   }
   return {};
 }
 
 Result<void> OutputFile::sync() {
   if (std::fflush(file_) != 0 || _commit(_fileno(file_)) != 0) {
-    return make_error(ExitCode::kOperational, path_.string(), "flush to disk failed", "check the media and free space");
+    return make_error(ExitCode::kOperational, path_.string(), "flush to disk failed",
+                      "check the media and free space");
   }
   return {};
 }
@@ -135,18 +140,22 @@ Result<void> restrict_to_owner(const fs::path& path) {
   PSECURITY_DESCRIPTOR descriptor = nullptr;
   if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(L"D:P(A;;FA;;;OW)(A;;FA;;;SY)", SDDL_REVISION_1,
                                                             &descriptor, nullptr)) {
-    return make_error(ExitCode::kOperational, path.string(), "cannot build an owner-only ACL: " + last_error_text());
+    return make_error(ExitCode::kOperational, path.string(),
+                      "cannot build an owner-only ACL: " + last_error_text());
   }
-  BOOL ok = SetFileSecurityW(long_path(path).c_str(), DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
-                             descriptor);
+  BOOL ok = SetFileSecurityW(long_path(path).c_str(),
+                             DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION, descriptor);
   LocalFree(descriptor);
-  if (!ok) return make_error(ExitCode::kOperational, path.string(), "cannot restrict permissions: " + last_error_text());
+  if (!ok)
+    return make_error(ExitCode::kOperational, path.string(),
+                      "cannot restrict permissions: " + last_error_text());
   return {};
 }
 
 std::optional<std::uint64_t> file_id(const fs::path& path) {
-  HANDLE handle = CreateFileW(long_path(path).c_str(), FILE_READ_ATTRIBUTES, FILE_SHARE_READ | FILE_SHARE_WRITE,
-                              nullptr, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, nullptr);
+  HANDLE handle =
+      CreateFileW(long_path(path).c_str(), FILE_READ_ATTRIBUTES, FILE_SHARE_READ | FILE_SHARE_WRITE, nullptr,
+                  OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, nullptr);
   if (handle == INVALID_HANDLE_VALUE) return std::nullopt;
   BY_HANDLE_FILE_INFORMATION info{};
   BOOL ok = GetFileInformationByHandle(handle, &info);
@@ -167,13 +176,16 @@ Result<std::int64_t> modification_time_ns(const fs::path& path) {
 }
 
 Result<ExclusiveLock> ExclusiveLock::try_acquire(const fs::path& lock_file) {
-  HANDLE handle = CreateFileW(long_path(lock_file).c_str(), GENERIC_READ | GENERIC_WRITE,
-                              FILE_SHARE_READ | FILE_SHARE_WRITE, nullptr, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
+  HANDLE handle =
+      CreateFileW(long_path(lock_file).c_str(), GENERIC_READ | GENERIC_WRITE,
+                  FILE_SHARE_READ | FILE_SHARE_WRITE, nullptr, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
   if (handle == INVALID_HANDLE_VALUE) {
-    return make_error(ExitCode::kOperational, lock_file.string(), "cannot open lock file: " + last_error_text());
+    return make_error(ExitCode::kOperational, lock_file.string(),
+                      "cannot open lock file: " + last_error_text());
   }
   OVERLAPPED overlapped{};
-  if (!LockFileEx(handle, LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, MAXDWORD, MAXDWORD, &overlapped)) {
+  if (!LockFileEx(handle, LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY, 0, MAXDWORD, MAXDWORD,
+                  &overlapped)) {
     CloseHandle(handle);
     return make_error(ExitCode::kOperational, lock_file.string(), "another wsus-airgap run holds this lock",
                       "wait for the other run to finish; the lock is released when it exits");
@@ -207,12 +219,13 @@ Result<ProcessResult> run_process(const fs::path& program, const std::vector<std
   SECURITY_ATTRIBUTES inherit{sizeof(SECURITY_ATTRIBUTES), nullptr, TRUE};
   auto open_output = [&](const fs::path& file) {
     return file.empty() ? INVALID_HANDLE_VALUE
-                        : CreateFileW(long_path(file).c_str(), GENERIC_WRITE, FILE_SHARE_READ, &inherit, CREATE_ALWAYS,
-                                      FILE_ATTRIBUTE_NORMAL, nullptr);
+                        : CreateFileW(long_path(file).c_str(), GENERIC_WRITE, FILE_SHARE_READ, &inherit,
+                                      CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
   };
   HANDLE out = open_output(options.stdout_file);
   HANDLE err = open_output(options.stderr_file);
-  HANDLE in = CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &inherit, OPEN_EXISTING, 0, nullptr);
+  HANDLE in = CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &inherit, OPEN_EXISTING,
+                          0, nullptr);
   STARTUPINFOW startup{};
   startup.cb = sizeof startup;
   startup.dwFlags = STARTF_USESTDHANDLES;
@@ -266,7 +279,8 @@ WsusDefaults wsus_defaults() {
   if (auto program_files = environment("ProgramFiles")) {
     defaults.wsusutil = fs::path(*program_files) / "Update Services" / "Tools" / "WsusUtil.exe";
   }
-  if (auto program_data = environment("ProgramData")) defaults.state_dir = fs::path(*program_data) / "wsus-airgap";
+  if (auto program_data = environment("ProgramData"))
+    defaults.state_dir = fs::path(*program_data) / "wsus-airgap";
   wchar_t content[MAX_PATH] = {};
   DWORD size = sizeof content;
   if (RegGetValueW(HKEY_LOCAL_MACHINE, L"SOFTWARE\\Microsoft\\Update Services\\Server\\Setup", L"ContentDir",

@@ -14,7 +14,9 @@ Progress::Progress(std::string label, std::uint64_t total_bytes, std::uint64_t t
       start_(std::chrono::steady_clock::now()),
       last_draw_(start_) {}
 
-Progress::~Progress() { finish(); }
+Progress::~Progress() {
+  finish();
+}
 
 void Progress::advance(std::uint64_t bytes, std::uint64_t files) {
   if (!enabled_) return;

@@ -36,8 +36,9 @@ std::optional<fs::path> locate(const std::string& folder_name, const std::string
   return std::nullopt;
 }
 
-Result<fs::path> check_pinned(const FoundPackage& package, const manifest::PinnedFile& pinned, const char* kind,
-                              const std::vector<fs::path>& media, const VerifyOptions& options) {
+Result<fs::path> check_pinned(const FoundPackage& package, const manifest::PinnedFile& pinned,
+                              const char* kind, const std::vector<fs::path>& media,
+                              const VerifyOptions& options) {
   auto path = locate(package.folder_name, pinned.name, media);
   if (!path) {
     return make_error(ExitCode::kIntegrity, package.folder_name + "/" + pinned.name,
@@ -155,11 +156,12 @@ Result<VerifiedPackage> verify_package(const FoundPackage& package, const std::v
                       "do not import this package; export it again on the connected server");
   }
   if (!verified.signatures.meets(options.threshold)) {
-    return make_error(ExitCode::kIntegrity, package.folder_name,
-                      "has " + std::to_string(verified.signatures.valid.size()) + " valid signature(s) by trusted keys (" +
-                          join_ids(verified.signatures.valid) + "), " + std::to_string(options.threshold) +
-                          " required; signed by untrusted keys: " + join_ids(verified.signatures.untrusted),
-                      "pass the signers' public keys with --trust, or have more trusted keys sign the export");
+    return make_error(
+        ExitCode::kIntegrity, package.folder_name,
+        "has " + std::to_string(verified.signatures.valid.size()) + " valid signature(s) by trusted keys (" +
+            join_ids(verified.signatures.valid) + "), " + std::to_string(options.threshold) +
+            " required; signed by untrusted keys: " + join_ids(verified.signatures.untrusted),
+        "pass the signers' public keys with --trust, or have more trusted keys sign the export");
   }
 
   auto parsed = manifest::parse_manifest(*manifest_bytes, manifest_path.string());
@@ -182,7 +184,8 @@ Result<VerifiedPackage> verify_package(const FoundPackage& package, const std::v
   VerifyOptions sizes_only = options;
   sizes_only.check_hashes = false;
   for (const auto& [file, kind] : pinned) {
-    if (auto found = check_pinned(package, *file, kind, media, sizes_only); !found) return std::unexpected(found.error());
+    if (auto found = check_pinned(package, *file, kind, media, sizes_only); !found)
+      return std::unexpected(found.error());
   }
   std::vector<fs::path> paths(pinned.size());
   auto checked = parallel_for(pinned.size(), 0, [&](std::size_t i) -> Result<void> {
@@ -221,8 +224,10 @@ Result<MediaCheck> verify_media(const std::vector<fs::path>& media, const manife
   for (const auto& package : listing->packages) {
     MediaCheck::Entry entry{package, std::nullopt, std::nullopt};
     auto verified = verify_package(package, media, trust, options);
-    if (verified) entry.verified = std::move(*verified);
-    else entry.error = verified.error();
+    if (verified)
+      entry.verified = std::move(*verified);
+    else
+      entry.error = verified.error();
     check.packages.push_back(std::move(entry));
   }
   return check;

@@ -27,7 +27,8 @@ struct OrderOptions {
 // kApply when the package is the next in its chain; kAlreadyApplied when it is exactly the package
 // applied last (a re-run is a no-op); otherwise an ExitCode::kOrder error that names the package and,
 // for a gap, the missing sequences.
-Result<OrderVerdict> check_order(const manifest::TransferManifest& manifest, const std::string& manifest_sha256,
-                                 const std::optional<AppliedTip>& tip, const OrderOptions& options);
+Result<OrderVerdict> check_order(const manifest::TransferManifest& manifest,
+                                 const std::string& manifest_sha256, const std::optional<AppliedTip>& tip,
+                                 const OrderOptions& options);
 
 }  // namespace wsa::verify

@@ -50,7 +50,8 @@ std::optional<ContentName> parse_content_path(std::string_view relative_path) {
 std::optional<ContentName> content_name_for(std::string_view sha1_raw, std::string_view file_name) {
   if (sha1_raw.size() != 20) return std::nullopt;
   std::string ext;
-  if (auto dot = file_name.rfind('.'); dot != std::string_view::npos) ext = std::string(file_name.substr(dot + 1));
+  if (auto dot = file_name.rfind('.'); dot != std::string_view::npos)
+    ext = std::string(file_name.substr(dot + 1));
   if (!valid_extension(ext)) return std::nullopt;
   return ContentName{to_hex_upper(sha1_raw), ext};
 }

@@ -35,8 +35,9 @@ std::vector<std::string> log_error_lines(const fs::path& log, std::size_t limit)
   return lines;
 }
 
-Result<WsusutilOutcome> run_wsusutil(const fs::path& wsusutil, const std::string& verb, const fs::path& package,
-                                     const fs::path& log, std::chrono::seconds timeout) {
+Result<WsusutilOutcome> run_wsusutil(const fs::path& wsusutil, const std::string& verb,
+                                     const fs::path& package, const fs::path& log,
+                                     std::chrono::seconds timeout) {
   platform::ProcessOptions options;
   options.timeout = timeout;
   options.stdout_file = fs::path(log.string() + ".console.txt");
@@ -48,10 +49,11 @@ Result<WsusutilOutcome> run_wsusutil(const fs::path& wsusutil, const std::string
   outcome.exit_code = process->exit_code;
   outcome.error_lines = log_error_lines(log, 10);
   std::string what = "wsusutil " + verb;
-  std::string hint = "read the full log at " + log.string() + "; fix the cause on the WSUS server and run again";
+  std::string hint =
+      "read the full log at " + log.string() + "; fix the cause on the WSUS server and run again";
   if (process->timed_out) {
-    return make_error(ExitCode::kWsusutil, what, "did not finish within " + std::to_string(timeout.count()) + " s",
-                      hint);
+    return make_error(ExitCode::kWsusutil, what,
+                      "did not finish within " + std::to_string(timeout.count()) + " s", hint);
   }
   if (process->exit_code != 0 || !outcome.error_lines.empty()) {
     std::string why = "failed (exit code " + std::to_string(process->exit_code) + ")";

@@ -21,8 +21,9 @@ struct WsusutilOutcome {
 
 // `<wsusutil> <verb> <package> <log>`; console output goes to `<log>.console.txt`. A non-zero exit, a
 // time-out or Error lines in the log give a kWsusutil error that quotes up to 10 of those lines.
-Result<WsusutilOutcome> run_wsusutil(const fs::path& wsusutil, const std::string& verb, const fs::path& package,
-                                     const fs::path& log, std::chrono::seconds timeout);
+Result<WsusutilOutcome> run_wsusutil(const fs::path& wsusutil, const std::string& verb,
+                                     const fs::path& package, const fs::path& log,
+                                     std::chrono::seconds timeout);
 
 // The Error-level lines of a wsusutil or WSUS server log (at most `limit`, each cut to 500 characters).
 std::vector<std::string> log_error_lines(const fs::path& log, std::size_t limit);

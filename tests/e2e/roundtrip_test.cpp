@@ -18,7 +18,9 @@ namespace fs = boost::filesystem;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 // Rewrites a package's manifest through `edit` and signs it again with the scenario's key, as an
 // attacker holding the key (or a buggy exporter) could: the order rules must still hold.
@@ -104,11 +106,12 @@ TEST_CASE("import refuses a package signed by an untrusted key and touches nothi
   Scenario scene("refuse-untrusted");
   REQUIRE(scene.export_package().exit_code == 0);
   REQUIRE(scene.keygen("stranger").exit_code == 0);
-  auto imported = scene.airgap({"import", "--media", scene.media().string(), "--content", scene.offline().string(),
-                                "--trust", scene.pub("stranger").string(), "--state", scene.import_state().string(),
-                                "--no-metadata-import"});
+  auto imported = scene.airgap({"import", "--media", scene.media().string(), "--content",
+                                scene.offline().string(), "--trust", scene.pub("stranger").string(),
+                                "--state", scene.import_state().string(), "--no-metadata-import"});
   CHECK(imported.exit_code == 3);
-  CHECK(contains(imported.err, "wsus-airgap: error: wsus-airgap-000001: has 0 valid signature(s) by trusted keys"));
+  CHECK(contains(imported.err,
+                 "wsus-airgap: error: wsus-airgap-000001: has 0 valid signature(s) by trusted keys"));
   CHECK(contains(imported.err, "--trust"));
   CHECK(snapshot(scene.offline()).empty());
 }
@@ -160,7 +163,8 @@ TEST_CASE("a missing or damaged volume is named and nothing is placed") {
   fs::remove(volume);
   auto missing = scene.import_packages();
   CHECK(missing.exit_code == 3);
-  CHECK(contains(missing.err, "wsus-airgap-000001/content.tar.001: volume is missing from every media folder given"));
+  CHECK(contains(missing.err,
+                 "wsus-airgap-000001/content.tar.001: volume is missing from every media folder given"));
   CHECK(snapshot(scene.offline()).empty());
 
   auto verified = scene.verify_media();
@@ -188,8 +192,9 @@ TEST_CASE("import refuses a replay, names the missing sequences of a gap, and re
   fs::path old = scene.root() / "old-media";
   fs::create_directories(old);
   fs::rename(scene.package(2), old / "wsus-airgap-000002");
-  auto replay = scene.airgap({"import", "--media", old.string(), "--content", scene.offline().string(), "--trust",
-                              scene.pub().string(), "--state", scene.import_state().string(), "--no-metadata-import"});
+  auto replay =
+      scene.airgap({"import", "--media", old.string(), "--content", scene.offline().string(), "--trust",
+                    scene.pub().string(), "--state", scene.import_state().string(), "--no-metadata-import"});
   CHECK(replay.exit_code == 4);
   CHECK(contains(replay.err, "wsus-airgap-000002: is a replay: sequence 2 is not newer than 3"));
 

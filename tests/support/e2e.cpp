@@ -23,8 +23,12 @@ RunResult run(const boost::filesystem::path& program, const std::vector<std::str
   return result;
 }
 
-boost::filesystem::path airgap_binary() { return WSUS_AIRGAP_BINARY; }
+boost::filesystem::path airgap_binary() {
+  return WSUS_AIRGAP_BINARY;
+}
 
-boost::filesystem::path simulator_binary() { return WSUSUTIL_SIM_BINARY; }
+boost::filesystem::path simulator_binary() {
+  return WSUSUTIL_SIM_BINARY;
+}
 
 }  // namespace wsa::test

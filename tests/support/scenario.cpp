@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <stdexcept>
 
-#include "common/digest.h"
 #include <cstdio>
+#include "common/digest.h"
 
 namespace wsa::test {
 
@@ -39,8 +39,17 @@ Scenario::Scenario(const std::string& name, int updates, const std::vector<std::
   set_env("WSUSUTIL_SIM_CATALOG", catalog().string());
   set_env("WSUSUTIL_SIM_STATE", (dir_ / "offline" / "wsus-database.json").string());
   set_env("WSUSUTIL_SIM_FAIL", "");
-  std::vector<std::string> args = {"generate", "--catalog", catalog().string(), "--content", connected().string(),
-                                   "--seed", "7", "--updates", std::to_string(updates), "--max-size", "2M"};
+  std::vector<std::string> args = {"generate",
+                                   "--catalog",
+                                   catalog().string(),
+                                   "--content",
+                                   connected().string(),
+                                   "--seed",
+                                   "7",
+                                   "--updates",
+                                   std::to_string(updates),
+                                   "--max-size",
+                                   "2M"};
   args.insert(args.end(), generate_extra.begin(), generate_extra.end());
   auto generated = sim(args);
   if (generated.exit_code != 0) throw std::runtime_error("wsusutil-sim generate failed: " + generated.err);
@@ -54,26 +63,30 @@ fs::path Scenario::package(int sequence) const {
   return media() / name;
 }
 
-RunResult Scenario::airgap(const std::vector<std::string>& args) const { return run(airgap_binary(), args, dir_.path()); }
+RunResult Scenario::airgap(const std::vector<std::string>& args) const {
+  return run(airgap_binary(), args, dir_.path());
+}
 
-RunResult Scenario::sim(const std::vector<std::string>& args) const { return run(simulator_binary(), args, dir_.path()); }
+RunResult Scenario::sim(const std::vector<std::string>& args) const {
+  return run(simulator_binary(), args, dir_.path());
+}
 
 RunResult Scenario::keygen(const std::string& name) const {
   return airgap({"keygen", "--out", (dir_ / "keys" / name).string()});
 }
 
 RunResult Scenario::export_package(const std::vector<std::string>& extra) const {
-  std::vector<std::string> args = {"export", "--content", connected().string(), "--media", media().string(),
-                                   "--key", key().string(), "--state", export_state().string(),
-                                   "--wsusutil", simulator_binary().string()};
+  std::vector<std::string> args = {
+      "export",       "--content", connected().string(),    "--media",    media().string(),           "--key",
+      key().string(), "--state",   export_state().string(), "--wsusutil", simulator_binary().string()};
   args.insert(args.end(), extra.begin(), extra.end());
   return airgap(args);
 }
 
 RunResult Scenario::import_packages(const std::vector<std::string>& extra) const {
-  std::vector<std::string> args = {"import", "--media", media().string(), "--content", offline().string(),
-                                   "--trust", pub().string(), "--state", import_state().string(),
-                                   "--wsusutil", simulator_binary().string()};
+  std::vector<std::string> args = {
+      "import",       "--media", media().string(),        "--content",  offline().string(),         "--trust",
+      pub().string(), "--state", import_state().string(), "--wsusutil", simulator_binary().string()};
   args.insert(args.end(), extra.begin(), extra.end());
   return airgap(args);
 }

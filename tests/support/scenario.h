@@ -24,7 +24,8 @@ std::map<std::string, std::string> snapshot(const fs::path& root);
 class Scenario {
  public:
   // Generates `updates` updates' content with the simulator (seed fixed) and a signing key "signer".
-  explicit Scenario(const std::string& name, int updates = 12, const std::vector<std::string>& generate_extra = {});
+  explicit Scenario(const std::string& name, int updates = 12,
+                    const std::vector<std::string>& generate_extra = {});
 
   fs::path root() const { return dir_.path(); }
   fs::path connected() const { return dir_ / "connected" / "WsusContent"; }

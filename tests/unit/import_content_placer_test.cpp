@@ -68,7 +68,8 @@ verify::VerifiedPackage make_package(const fs::path& dir, std::vector<ContentFix
   std::sort(listed.begin(), listed.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
   auto inventory = manifest::InventoryWriter::create(dir / "inventory.tsv").value();
   for (const auto& f : listed) {
-    REQUIRE(inventory.add({f.path, f.bytes.size(), f.digests.sha256_hex, f.digests.sha1_hex, true}).has_value());
+    REQUIRE(
+        inventory.add({f.path, f.bytes.size(), f.digests.sha256_hex, f.digests.sha1_hex, true}).has_value());
   }
   REQUIRE(inventory.finish().has_value());
   write_tar(dir / "content.tar.000", entries);
@@ -84,7 +85,8 @@ Result<importing::Placement> place(const test::TestDir& dir, const verify::Verif
   return importing::place_content(package, dir / "WsusContent", nullptr);
 }
 
-void require_refused(const Result<importing::Placement>& result, const std::string& words, const test::TestDir& dir) {
+void require_refused(const Result<importing::Placement>& result, const std::string& words,
+                     const test::TestDir& dir) {
   REQUIRE_FALSE(result.has_value());
   CHECK(result.error().code == ExitCode::kIntegrity);
   INFO(result.error().message());
@@ -101,7 +103,8 @@ TEST_CASE("placing a verified package puts each file at XX/<SHA1>.ext and leaves
   auto b = content_file(std::string(3 * kIoBlockSize + 5, 'b'));
   std::vector<ContentFixture> listed{a, b};
   std::sort(listed.begin(), listed.end(), [](const auto& x, const auto& y) { return x.path < y.path; });
-  auto package = make_package(dir / "pkg", listed, {{listed[0].path, listed[0].bytes}, {listed[1].path, listed[1].bytes}});
+  auto package = make_package(dir / "pkg", listed,
+                              {{listed[0].path, listed[0].bytes}, {listed[1].path, listed[1].bytes}});
   auto placed = place(dir, package);
   REQUIRE(placed.has_value());
   CHECK(placed->files_placed == 2);
@@ -125,7 +128,8 @@ TEST_CASE("entries whose names could escape WsusContent are refused before anyth
         good.path.substr(0, 2) + "/../../" + sha + ".cab"}) {
     test::TestDir dir("placer-hostile-name");
     auto package = make_package(dir / "pkg", {good}, {{hostile, good.bytes}});
-    require_refused(place(dir, package), "is not a WsusContent name (XX/<SHA1>.ext); refusing to extract it", dir);
+    require_refused(place(dir, package), "is not a WsusContent name (XX/<SHA1>.ext); refusing to extract it",
+                    dir);
   }
 }
 
@@ -146,14 +150,16 @@ TEST_CASE("a duplicate, extra or reordered entry is refused") {
   std::sort(listed.begin(), listed.end(), [](const auto& x, const auto& y) { return x.path < y.path; });
   {
     test::TestDir dir("placer-duplicate");
-    auto package = make_package(dir / "pkg", {listed[0]}, {{listed[0].path, listed[0].bytes}, {listed[0].path, listed[0].bytes}});
+    auto package = make_package(dir / "pkg", {listed[0]},
+                                {{listed[0].path, listed[0].bytes}, {listed[0].path, listed[0].bytes}});
     auto result = place(dir, package);
     REQUIRE_FALSE(result.has_value());
     CHECK(result.error().why.find("is not the next file the signed inventory lists") != std::string::npos);
   }
   {
     test::TestDir dir("placer-reordered");
-    auto package = make_package(dir / "pkg", listed, {{listed[1].path, listed[1].bytes}, {listed[0].path, listed[0].bytes}});
+    auto package = make_package(dir / "pkg", listed,
+                                {{listed[1].path, listed[1].bytes}, {listed[0].path, listed[0].bytes}});
     require_refused(place(dir, package), "is not the next file the signed inventory lists", dir);
   }
   {

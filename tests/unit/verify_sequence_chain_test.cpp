@@ -1,5 +1,5 @@
-#include "verify/sequence_chain.h"
 #include "tests/support/catch.h"
+#include "verify/sequence_chain.h"
 
 using namespace wsa;
 using verify::AppliedTip;
@@ -18,7 +18,9 @@ manifest::TransferManifest package(std::uint64_t sequence, std::string previous,
 const std::string kHash1(64, '1');
 const std::string kHash2(64, '2');
 const std::string kHash3(64, '3');
-verify::OrderOptions at(std::int64_t now) { return {false, now}; }
+verify::OrderOptions at(std::int64_t now) {
+  return {false, now};
+}
 }  // namespace
 
 TEST_CASE("the first package of a source is sequence 1") {

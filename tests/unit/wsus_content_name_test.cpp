@@ -1,5 +1,5 @@
-#include "wsus/content_name.h"
 #include "tests/support/catch.h"
+#include "wsus/content_name.h"
 
 using namespace wsa::wsus;
 
@@ -23,16 +23,16 @@ TEST_CASE("lower-case hex is normalised to the upper-case name WSUS uses") {
 }
 
 TEST_CASE("content paths that could escape the store or lie about the digest are refused") {
-  CHECK_FALSE(parse_content_path("03/" + kSha1 + ".exe"));          // folder does not match the digest
-  CHECK_FALSE(parse_content_path("/02/" + kSha1 + ".exe"));         // absolute
-  CHECK_FALSE(parse_content_path("../" + kSha1 + ".exe"));          // parent
-  CHECK_FALSE(parse_content_path("02\\" + kSha1 + ".exe"));         // backslash
-  CHECK_FALSE(parse_content_path("C:/" + kSha1 + ".exe"));          // drive letter
-  CHECK_FALSE(parse_content_path("02/" + kSha1 + ".exe:stream"));   // alternate data stream
-  CHECK_FALSE(parse_content_path("02/" + kSha1 + ".exe/x"));        // extra folder
-  CHECK_FALSE(parse_content_path("02/" + kSha1 + "."));             // empty extension
+  CHECK_FALSE(parse_content_path("03/" + kSha1 + ".exe"));             // folder does not match the digest
+  CHECK_FALSE(parse_content_path("/02/" + kSha1 + ".exe"));            // absolute
+  CHECK_FALSE(parse_content_path("../" + kSha1 + ".exe"));             // parent
+  CHECK_FALSE(parse_content_path("02\\" + kSha1 + ".exe"));            // backslash
+  CHECK_FALSE(parse_content_path("C:/" + kSha1 + ".exe"));             // drive letter
+  CHECK_FALSE(parse_content_path("02/" + kSha1 + ".exe:stream"));      // alternate data stream
+  CHECK_FALSE(parse_content_path("02/" + kSha1 + ".exe/x"));           // extra folder
+  CHECK_FALSE(parse_content_path("02/" + kSha1 + "."));                // empty extension
   CHECK_FALSE(parse_content_path("02/" + kSha1.substr(1) + "Z.exe"));  // not hex
-  CHECK_FALSE(parse_content_path("//server/share/" + kSha1));       // UNC
+  CHECK_FALSE(parse_content_path("//server/share/" + kSha1));          // UNC
 }
 
 TEST_CASE("a metadata file name and raw digest give the content name") {
