@@ -1,0 +1,347 @@
+#include "manifest/receipt.h"
+
+#include <algorithm>
+#include <set>
+
+#include "common/atomic_file.h"
+#include "common/encoding.h"
+#include "manifest/strict_json.h"
+#include "manifest/transfer_manifest.h"
+#include "wsus/content_name.h"
+
+namespace wsa::manifest {
+
+using detail::JsonRefusal;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::string_view kReceiptKind = "wsus-airgap receipt";
+constexpr std::string_view kRequestKind = "wsus-airgap content request";
+constexpr std::size_t kSignatureBytes = 64;
+constexpr std::size_t kMaxIdLength = 64;
+constexpr std::size_t kMaxHostLength = 255;
+constexpr std::size_t kMaxReasonLength = 200;
+constexpr std::size_t kMaxTitleLength = 1024;
+constexpr std::size_t kMaxKbLength = 32;
+constexpr const char* kReceiptHint =
+    "the receipt is damaged or was altered; write it again on the offline server (import writes one "
+    "after every run)";
+constexpr const char* kRequestHint =
+    "the request is damaged or was altered; make it again on the offline server";
+
+bool is_identifier(std::string_view text, std::size_t max_length) {
+  return !text.empty() && text.size() <= max_length && std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
+  });
+}
+
+// Titles are UTF-8 and may hold any non-ASCII byte; only control characters are refused, since these
+// values reach terminals and logs where they could rewrite what an operator sees.
+bool has_no_control_characters(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    auto byte = static_cast<unsigned char>(c);
+    return byte >= 0x20 && byte != 0x7F;
+  });
+}
+
+std::string read_text(const detail::ObjectReader& reader, std::string_view name, std::size_t max_length,
+                      bool allow_empty) {
+  std::string text = reader.string(name);
+  if ((!allow_empty && text.empty()) || text.size() > max_length || !has_no_control_characters(text)) {
+    throw JsonRefusal{"field " + reader.label(name) + " must be " + (allow_empty ? "0" : "1") + "-" +
+                      std::to_string(max_length) + " characters without control characters"};
+  }
+  return text;
+}
+
+std::string read_identifier(const detail::ObjectReader& reader, std::string_view name, bool allow_empty) {
+  std::string text = reader.string(name);
+  if (allow_empty && text.empty()) return text;
+  if (!is_identifier(text, kMaxIdLength)) {
+    throw JsonRefusal{"field " + reader.label(name) + " \"" + detail::printable(text) +
+                      "\" is not 1-64 characters from A-Z a-z 0-9 . _ -"};
+  }
+  return text;
+}
+
+std::string read_utc_field(const detail::ObjectReader& reader, std::string_view name) {
+  std::string text = reader.string(name);
+  if (!parse_utc(text)) {
+    throw JsonRefusal{"field " + reader.label(name) + " \"" + detail::printable(text) +
+                      "\" is not a UTC time like 2026-11-25T08:00:00Z"};
+  }
+  return text;
+}
+
+std::string read_sha256_or_empty(const detail::ObjectReader& reader, std::string_view name) {
+  std::string text = reader.string(name);
+  if (!text.empty() && !detail::is_lower_hex(text, 64)) {
+    throw JsonRefusal{"field " + reader.label(name) + " is neither empty nor 64 lower-case hex characters"};
+  }
+  return text;
+}
+
+json file_to_json(const RequestedFile& file) {
+  return json{{"path", file.path},
+              {"reason", file.reason},
+              {"update_id", file.update_id},
+              {"title", file.title},
+              {"kb", file.kb}};
+}
+
+std::vector<RequestedFile> read_files(const json& entries, const std::string& context) {
+  std::vector<RequestedFile> files;
+  files.reserve(entries.size());
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    detail::ObjectReader entry(entries[i], context + "[" + std::to_string(i) + "].");
+    entry.refuse_unknown({"path", "reason", "update_id", "title", "kb"});
+    RequestedFile file;
+    file.path = entry.string("path");
+    // Only the one canonical spelling: the exporter looks the path up as text in its inventory, and a
+    // lower-case or backslash variant must not slip past as "not in the source".
+    auto name = wsus::parse_content_path(file.path);
+    if (!name || name->relative_path() != file.path) {
+      throw JsonRefusal{"field " + entry.label("path") + " \"" + detail::printable(file.path) +
+                        "\" is not a canonical WsusContent path like 0A/<40 upper-case hex>.cab"};
+    }
+    file.reason = read_text(entry, "reason", kMaxReasonLength, /*allow_empty=*/true);
+    file.update_id = read_text(entry, "update_id", kMaxIdLength, /*allow_empty=*/true);
+    file.title = read_text(entry, "title", kMaxTitleLength, /*allow_empty=*/true);
+    file.kb = read_text(entry, "kb", kMaxKbLength, /*allow_empty=*/true);
+    files.push_back(std::move(file));
+  }
+  return files;
+}
+
+// The version is read before anything else: a newer file may have fields this reader does not know, and
+// the useful message then is "upgrade", not "unknown field".
+Result<void> check_version(const detail::ObjectReader& top, int supported, std::string_view what,
+                           const std::string& where, const char* older_hint) {
+  auto version = top.integer("format_version");
+  if (version < supported) {
+    return make_error(ExitCode::kIntegrity, where,
+                      std::string(what) + " format version " + std::to_string(version) +
+                          " is older than this wsus-airgap reads (" + std::to_string(supported) + ")",
+                      older_hint);
+  }
+  if (version > supported) {
+    return make_error(ExitCode::kIntegrity, where,
+                      "was written by a newer wsus-airgap (" + std::string(what) + " format " +
+                          std::to_string(version) + "); this one reads format " + std::to_string(supported) +
+                          ": upgrade wsus-airgap on this server");
+  }
+  return {};
+}
+
+std::string kind_of(const json& document) {
+  if (!document.is_object()) return {};
+  auto found = document.find("kind");
+  return found != document.end() && found->is_string() ? found->get<std::string>() : std::string();
+}
+
+Receipt read_receipt_body(const json& document) {
+  detail::ObjectReader body(document, "body.");
+  body.refuse_unknown({"format_version", "offline_ledger_id", "offline_host", "created_utc", "source_id",
+                       "applied_sequence", "applied_manifest_sha256", "applied_this_run", "content_digest",
+                       "content_files", "content_bytes", "missing"});
+  Receipt receipt;
+  // The envelope's version is not signed; the body's is, and the two must agree.
+  if (body.integer("format_version") != kReceiptFormatVersion) {
+    throw JsonRefusal{"field body.format_version differs from the receipt's format_version"};
+  }
+  receipt.offline_ledger_id = read_identifier(body, "offline_ledger_id", /*allow_empty=*/false);
+  receipt.offline_host = read_text(body, "offline_host", kMaxHostLength, /*allow_empty=*/true);
+  receipt.created_utc = read_utc_field(body, "created_utc");
+  receipt.source_id = read_identifier(body, "source_id", /*allow_empty=*/false);
+  receipt.applied_sequence = body.unsigned_integer("applied_sequence");
+  receipt.applied_manifest_sha256 = read_sha256_or_empty(body, "applied_manifest_sha256");
+  if ((receipt.applied_sequence == 0) != receipt.applied_manifest_sha256.empty()) {
+    throw JsonRefusal{
+        "field body.applied_manifest_sha256 must be empty exactly when body.applied_sequence is 0"};
+  }
+  const json& applied = body.array("applied_this_run");
+  for (std::size_t i = 0; i < applied.size(); ++i) {
+    if (!applied[i].is_number_unsigned() || applied[i].get<std::uint64_t>() == 0) {
+      throw JsonRefusal{"field body.applied_this_run[" + std::to_string(i) +
+                        "] is not a sequence (1 or more)"};
+    }
+    receipt.applied_this_run.push_back(applied[i].get<std::uint64_t>());
+  }
+  receipt.content_digest = read_sha256_or_empty(body, "content_digest");
+  receipt.content_files = body.unsigned_integer("content_files");
+  receipt.content_bytes = body.unsigned_integer("content_bytes");
+  receipt.missing = read_files(body.array("missing"), "body.missing");
+  return receipt;
+}
+
+std::vector<Signature> read_envelope_signatures(const detail::ObjectReader& top) {
+  const json& entries = top.array("signatures");
+  if (entries.size() > kMaxSignatures) {
+    throw JsonRefusal{"holds " + std::to_string(entries.size()) + " signatures; the limit is " +
+                      std::to_string(kMaxSignatures)};
+  }
+  std::vector<Signature> signatures;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    detail::ObjectReader entry(entries[i], "signatures[" + std::to_string(i) + "].");
+    entry.refuse_unknown({"key_id", "signature"});
+    Signature signature;
+    signature.key_id = entry.string("key_id");
+    if (!detail::is_lower_hex(signature.key_id, 32)) {
+      throw JsonRefusal{"field " + entry.label("key_id") + " is not 32 lower-case hex characters"};
+    }
+    auto raw = from_base64(entry.string("signature"));
+    if (!raw) throw JsonRefusal{"field " + entry.label("signature") + " is not standard base64"};
+    if (raw->size() != kSignatureBytes) {
+      throw JsonRefusal{"field " + entry.label("signature") + " decodes to " + std::to_string(raw->size()) +
+                        " bytes; an Ed25519 signature is 64"};
+    }
+    signature.signature = std::move(*raw);
+    signatures.push_back(std::move(signature));
+  }
+  return signatures;
+}
+
+}  // namespace
+
+std::string serialize_receipt(const Receipt& receipt, const std::vector<const SigningKey*>& keys) {
+  // The default nlohmann object is a std::map: keys come out sorted, so equal receipts give equal bytes.
+  json body{
+      {"format_version", kReceiptFormatVersion},
+      {"offline_ledger_id", receipt.offline_ledger_id},
+      {"offline_host", receipt.offline_host},
+      {"created_utc", receipt.created_utc},
+      {"source_id", receipt.source_id},
+      {"applied_sequence", receipt.applied_sequence},
+      {"applied_manifest_sha256", receipt.applied_manifest_sha256},
+      {"applied_this_run", receipt.applied_this_run},
+      {"content_digest", receipt.content_digest},
+      {"content_files", receipt.content_files},
+      {"content_bytes", receipt.content_bytes},
+      {"missing", json::array()},
+  };
+  for (const auto& file : receipt.missing) body["missing"].push_back(file_to_json(file));
+  // The body travels as a string so the signed bytes are exactly the bytes read back: no
+  // re-serialisation can change what was signed.
+  std::string body_text = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  json signatures = json::array();
+  for (const SigningKey* key : keys) {
+    signatures.push_back(json{{"key_id", key->key_id()}, {"signature", to_base64(key->sign(body_text))}});
+  }
+  json document{{"format_version", kReceiptFormatVersion},
+                {"kind", kReceiptKind},
+                {"body", body_text},
+                {"signatures", signatures}};
+  return document.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+Result<Receipt> parse_receipt(std::string_view bytes, const std::string& where, const TrustStore* trust) {
+  try {
+    json document = detail::parse_strict(bytes, kMaxReceiptBytes);
+    detail::ObjectReader top(document, "");
+    if (auto version =
+            check_version(top, kReceiptFormatVersion, "receipt", where,
+                          "write the receipt again with a current wsus-airgap on the offline server");
+        !version) {
+      return std::unexpected(version.error());
+    }
+    top.refuse_unknown({"format_version", "kind", "body", "signatures"});
+    if (auto kind = top.string("kind"); kind != kReceiptKind) {
+      throw JsonRefusal{"field kind is \"" + detail::printable(kind) + "\"; a receipt has \"" +
+                        std::string(kReceiptKind) + "\""};
+    }
+    std::string body_text = top.string("body");
+    auto signatures = read_envelope_signatures(top);
+    // Signatures are checked before the body is read: nothing an unauthenticated body says is acted on.
+    if (trust != nullptr && !trust->keys().empty()) {
+      auto check = check_signatures(body_text, signatures, *trust);
+      if (!check.invalid.empty()) {
+        return make_error(ExitCode::kIntegrity, where,
+                          "the signature by trusted key " + check.invalid.front() +
+                              " does not match the receipt's body: it was altered after signing",
+                          kReceiptHint);
+      }
+      if (!check.meets(1)) {
+        return make_error(ExitCode::kIntegrity, where,
+                          signatures.empty()
+                              ? "is not signed, and --receipt-trust requires a trusted signature"
+                              : "is not signed by any key given with --receipt-trust",
+                          "sign receipts on the offline server with a key whose public half is given to "
+                          "--receipt-trust, or check that the right key file was given");
+      }
+    }
+    json body = detail::parse_strict(body_text, kMaxReceiptBytes);
+    return read_receipt_body(body);
+  } catch (const JsonRefusal& refusal) {
+    return make_error(ExitCode::kIntegrity, where, refusal.why, kReceiptHint);
+  }
+}
+
+std::string serialize_request(const ContentRequest& request) {
+  json document{
+      {"format_version", kRequestFormatVersion}, {"kind", kRequestKind},
+      {"created_utc", request.created_utc},      {"offline_host", request.offline_host},
+      {"source_id", request.source_id},          {"files", json::array()},
+  };
+  for (const auto& file : request.files) document["files"].push_back(file_to_json(file));
+  return document.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+Result<ContentRequest> parse_request(std::string_view bytes, const std::string& where) {
+  try {
+    json document = detail::parse_strict(bytes, kMaxReceiptBytes);
+    detail::ObjectReader top(document, "");
+    if (auto version =
+            check_version(top, kRequestFormatVersion, "content request", where,
+                          "make the request again with a current wsus-airgap on the offline server");
+        !version) {
+      return std::unexpected(version.error());
+    }
+    top.refuse_unknown({"format_version", "kind", "created_utc", "offline_host", "source_id", "files"});
+    if (auto kind = top.string("kind"); kind != kRequestKind) {
+      throw JsonRefusal{"field kind is \"" + detail::printable(kind) + "\"; a content request has \"" +
+                        std::string(kRequestKind) + "\""};
+    }
+    ContentRequest request;
+    request.created_utc = read_utc_field(top, "created_utc");
+    request.offline_host = read_text(top, "offline_host", kMaxHostLength, /*allow_empty=*/true);
+    request.source_id = read_identifier(top, "source_id", /*allow_empty=*/true);
+    request.files = read_files(top.array("files"), "files");
+    return request;
+  } catch (const JsonRefusal& refusal) {
+    return make_error(ExitCode::kIntegrity, where, refusal.why, kRequestHint);
+  }
+}
+
+Result<std::vector<RequestedFile>> read_requested_files(const fs::path& file, const TrustStore* trust) {
+  auto bytes = read_small_file(file, kMaxReceiptBytes);
+  if (!bytes) return std::unexpected(bytes.error());
+  std::string kind;
+  try {
+    kind = kind_of(detail::parse_strict(*bytes, kMaxReceiptBytes));
+  } catch (const JsonRefusal& refusal) {
+    return make_error(ExitCode::kIntegrity, file.string(), refusal.why, kRequestHint);
+  }
+  std::vector<RequestedFile> files;
+  if (kind == kReceiptKind) {
+    auto receipt = parse_receipt(*bytes, file.string(), trust);
+    if (!receipt) return std::unexpected(receipt.error());
+    files = std::move(receipt->missing);
+  } else if (kind == kRequestKind) {
+    auto request = parse_request(*bytes, file.string());
+    if (!request) return std::unexpected(request.error());
+    files = std::move(request->files);
+  } else {
+    return make_error(ExitCode::kIntegrity, file.string(),
+                      "is neither a receipt nor a content request (its \"kind\" field is \"" +
+                          detail::printable(kind) + "\")",
+                      "give the receipt.json or request.json written on the offline server");
+  }
+  // A file two updates need may be listed twice; it is sent once.
+  std::set<std::string> seen;
+  std::erase_if(files, [&](const RequestedFile& f) { return !seen.insert(f.path).second; });
+  return files;
+}
+
+}  // namespace wsa::manifest
