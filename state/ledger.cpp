@@ -667,4 +667,16 @@ Result<void> Ledger::forget_shipped(const std::vector<std::string>& paths) {
   return transaction->commit();
 }
 
+Result<std::optional<std::uint64_t>> Ledger::shipped_sequence(const std::string& path) {
+  // Prepared per call rather than kept in Impl: only `gaps` asks, once per missing file.
+  Statement slot;
+  auto statement = impl_->prepared(slot, "SELECT MAX(sequence) FROM shipped WHERE path = ?1");
+  if (!statement) return std::unexpected(statement.error());
+  sqlite3_bind_text(*statement, 1, path.data(), static_cast<int>(path.size()), SQLITE_STATIC);
+  int rc = sqlite3_step(*statement);
+  if (rc != SQLITE_ROW) return std::unexpected(impl_->error("read the shipped set"));
+  if (sqlite3_column_type(*statement, 0) == SQLITE_NULL) return std::optional<std::uint64_t>{};
+  return std::optional<std::uint64_t>{from_db(sqlite3_column_int64(*statement, 0))};
+}
+
 }  // namespace wsa::state

@@ -99,6 +99,8 @@ class Ledger {
                               const std::vector<std::pair<std::string, std::string>>& files);
   // Removes every pair of these paths, in one transaction.
   Result<void> forget_shipped(const std::vector<std::string>& paths);
+  // The highest sequence of a package that carried `path` (any SHA-256), if any carried it.
+  Result<std::optional<std::uint64_t>> shipped_sequence(const std::string& path);
 
  private:
   Ledger() = default;

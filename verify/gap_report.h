@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "wsus/export_package.h"
 
 namespace wsa {
 class Progress;
@@ -59,5 +60,15 @@ struct GapOptions {
 // Streams the metadata package once (bounded memory in its size; memory grows with the number of
 // distinct referenced files and of gaps only). Errors: the reader's (kWsusutil) and I/O (kOperational).
 Result<GapReport> find_gaps(const fs::path& content, const fs::path& metadata_package, const GapOptions& options);
+
+// The same check for updates listed by another source (the live WSUS server, wsus/live_server.h):
+// `updates` name their files by SHA-1 in file_sha1_hex, `files` describe them (merged by sha1_hex, as
+// find_gaps does). `source` labels the report's metadata_package. Errors: I/O (kOperational).
+Result<GapReport> check_updates(const fs::path& content, const std::vector<wsus::PackageUpdate>& updates,
+                                const std::vector<wsus::PackageFile>& files, const std::string& source,
+                                const GapOptions& options);
+
+// "Security Updates" for the well-known WSUS classification GUID, else `classification` unchanged.
+std::string classification_name(const std::string& classification);
 
 }  // namespace wsa::verify

@@ -1,0 +1,388 @@
+#include "verify/gap_report.h"
+
+#include <boost/filesystem/directory.hpp>
+#include <boost/filesystem/operations.hpp>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cctype>
+#include <map>
+#include <mutex>
+#include <tuple>
+#include <unordered_map>
+
+#include "common/digest.h"
+#include "common/encoding.h"
+#include "common/progress.h"
+#include "state/ledger.h"
+#include "verify/content_store.h"
+#include "wsus/content_name.h"
+
+namespace wsa::verify {
+
+namespace {
+
+// The classification GUIDs every WSUS server shares; anything else is shown as given.
+constexpr std::pair<const char*, const char*> kClassifications[] = {
+    {"e6cf1350-c01b-414d-a61f-263d14d133b4", "Critical Updates"},
+    {"0fa1201d-4330-4fa8-8ae9-b877473b6441", "Security Updates"},
+    {"e0789628-ce08-4437-be74-2495b842f43b", "Definition Updates"},
+    {"28bc880e-0592-4cbf-8f95-c79b17911d5f", "Update Rollups"},
+    {"cd5ffd1e-e932-4e3a-bf74-18bf0b1bbd83", "Updates"},
+    {"b54e7d24-7add-428f-8b75-90a396fa584f", "Feature Packs"},
+    {"68c5b0a3-d1a6-4553-ae49-01d3a7827828", "Service Packs"},
+    {"b4832bd8-e735-4761-8daf-37f882276dab", "Tools"},
+    {"ebfc1fc5-71a4-4f7b-9aca-3b9a503104a0", "Drivers"},
+    {"3689bdc8-b205-4af4-8d4a-a63924c5e9d5", "Upgrades"},
+};
+
+using Sha1 = std::array<unsigned char, 20>;
+using Sha256 = std::array<unsigned char, 32>;
+
+struct Sha1Hash {
+  std::size_t operator()(const Sha1& digest) const noexcept {
+    // A SHA-1 is already uniformly distributed: its first bytes are a good hash.
+    std::size_t value = 0;
+    for (std::size_t i = 0; i < sizeof value; ++i) value = (value << 8) | digest[i];
+    return value;
+  }
+};
+
+std::optional<Sha1> parse_sha1(std::string_view hex) {
+  auto raw = from_hex(hex);
+  if (!raw || raw->size() != 20) return std::nullopt;
+  Sha1 digest{};
+  std::copy(raw->begin(), raw->end(), digest.begin());
+  return digest;
+}
+
+std::optional<Sha256> parse_sha256(std::string_view hex) {
+  auto raw = from_hex(hex);
+  if (!raw || raw->size() != 32) return std::nullopt;
+  Sha256 digest{};
+  std::copy(raw->begin(), raw->end(), digest.begin());
+  return digest;
+}
+
+std::string_view as_bytes(const auto& digest) {
+  return {reinterpret_cast<const char*>(digest.data()), digest.size()};
+}
+
+// Digests are kept as raw bytes, not hex: a 2 GB package references hundreds of thousands of files
+// and this table is most of what find_gaps holds in memory.
+struct ReferencedFile {
+  Sha1 sha1{};
+  std::optional<Sha256> sha256;
+  std::optional<std::uint64_t> size;
+  std::string name;
+  bool referenced_by_update = false;
+};
+
+struct ReferencingUpdate {
+  std::string update_id;
+  std::uint32_t revision = 0;
+  std::string title;
+  std::string kb;
+  std::string classification;
+  std::vector<std::uint32_t> files;  // indices into the file table; sorted and unique after finish()
+};
+
+// What the metadata says must exist: distinct files and the updates that need them, merged by digest
+// and by update id because the CAB form reports each update twice with different halves of its data.
+class ReferencedContent {
+ public:
+  void add_file(const wsus::PackageFile& file) {
+    auto index = file_index(file.sha1_hex);
+    if (!index) return;
+    ReferencedFile& entry = files_[*index];
+    if (entry.name.empty() && !file.name.empty()) entry.name = file.name;
+    if (!entry.size && file.size) entry.size = file.size;
+    if (!entry.sha256 && file.sha256_hex) entry.sha256 = parse_sha256(*file.sha256_hex);
+  }
+
+  void add_update(const wsus::PackageUpdate& update) {
+    auto [slot, inserted] = update_index_.try_emplace(update.update_id, updates_.size());
+    if (inserted) updates_.push_back({update.update_id, update.revision, {}, {}, {}, {}});
+    ReferencingUpdate& entry = updates_[slot->second];
+    entry.revision = std::max(entry.revision, update.revision);
+    if (entry.title.empty()) entry.title = update.title;
+    if (entry.kb.empty()) entry.kb = update.kb_article;
+    if (entry.classification.empty()) entry.classification = update.classification;
+    for (const auto& sha1 : update.file_sha1_hex) {
+      if (auto index = file_index(sha1)) {
+        files_[*index].referenced_by_update = true;
+        entry.files.push_back(*index);
+      }
+    }
+  }
+
+  // Sorts each update's file list once, instead of searching it on every merge (an update may list
+  // up to 100,000 files).
+  void finish() {
+    for (auto& update : updates_) {
+      std::sort(update.files.begin(), update.files.end());
+      update.files.erase(std::unique(update.files.begin(), update.files.end()), update.files.end());
+    }
+    update_index_.clear();
+  }
+
+  std::vector<ReferencedFile>& files() { return files_; }
+  const std::vector<ReferencingUpdate>& updates() const { return updates_; }
+
+ private:
+  std::optional<std::uint32_t> file_index(std::string_view sha1_hex) {
+    auto digest = parse_sha1(sha1_hex);
+    if (!digest) return std::nullopt;
+    auto [slot, inserted] = file_index_.try_emplace(*digest, static_cast<std::uint32_t>(files_.size()));
+    if (inserted) files_.push_back({*digest, std::nullopt, std::nullopt, {}, false});
+    return slot->second;
+  }
+
+  std::vector<ReferencedFile> files_;
+  std::unordered_map<Sha1, std::uint32_t, Sha1Hash> file_index_;
+  std::vector<ReferencingUpdate> updates_;
+  std::unordered_map<std::string, std::size_t> update_index_;
+};
+
+std::string upper(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Finds content files by canonical name. The exact path is tried first (one stat); only when that
+// misses is the `XX` folder listed, once, to match names whose case differs (a tree copied from
+// Windows) and files whose extension the metadata does not give.
+class ContentLookup {
+ public:
+  explicit ContentLookup(fs::path root) : root_(std::move(root)) {}
+
+  struct Found {
+    fs::path disk_path;
+    std::uint64_t size = 0;
+    bool regular = true;
+  };
+
+  std::optional<Found> find(const std::string& sha1_hex, const std::optional<std::string>& extension) {
+    const std::string folder = sha1_hex.substr(38, 2);
+    if (extension) {
+      fs::path exact = root_ / folder / (extension->empty() ? sha1_hex : sha1_hex + "." + *extension);
+      if (auto found = stat(exact)) return found;
+    }
+    const std::vector<std::pair<std::string, fs::path>>& listing = folder_listing(folder);
+    const std::string wanted =
+        extension ? upper(extension->empty() ? sha1_hex : sha1_hex + "." + *extension) : "";
+    for (const auto& [name, disk_path] : listing) {
+      bool match =
+          extension ? name == wanted
+                    : name == sha1_hex || (name.size() > 41 && name.starts_with(sha1_hex) && name[40] == '.');
+      if (!match) continue;
+      if (auto found = stat(disk_path)) return found;
+    }
+    return std::nullopt;
+  }
+
+ private:
+  static std::optional<Found> stat(const fs::path& path) {
+    boost::system::error_code ec;
+    auto status = fs::symlink_status(path, ec);
+    if (ec || !fs::exists(status)) return std::nullopt;
+    if (!fs::is_regular_file(status)) return Found{path, 0, false};
+    auto size = fs::file_size(path, ec);
+    if (ec) return Found{path, 0, false};
+    return Found{path, size, true};
+  }
+
+  const std::vector<std::pair<std::string, fs::path>>& folder_listing(const std::string& folder) {
+    std::lock_guard lock(mutex_);
+    if (!root_listed_) {
+      boost::system::error_code ec;
+      for (fs::directory_iterator it(root_, ec), end; !ec && it != end; it.increment(ec)) {
+        std::string name = upper(it->path().filename().string());
+        if (name.size() == 2) folder_paths_[name].push_back(it->path());
+      }
+      root_listed_ = true;
+    }
+    auto [slot, inserted] = listings_.try_emplace(folder);
+    if (inserted) {
+      for (const auto& folder_path : folder_paths_[folder]) {
+        boost::system::error_code ec;
+        for (fs::directory_iterator it(folder_path, ec), end; !ec && it != end; it.increment(ec)) {
+          slot->second.emplace_back(upper(it->path().filename().string()), it->path());
+        }
+      }
+    }
+    return slot->second;
+  }
+
+  fs::path root_;
+  std::mutex mutex_;
+  bool root_listed_ = false;
+  std::map<std::string, std::vector<fs::path>> folder_paths_;
+  std::map<std::string, std::vector<std::pair<std::string, fs::path>>> listings_;
+};
+
+// The extension the metadata gives for a file: nullopt when its name is unknown (any extension will
+// do), "" for a name without one.
+std::optional<std::string> extension_of(const ReferencedFile& file) {
+  if (file.name.empty()) return std::nullopt;
+  auto name = wsus::content_name_for(as_bytes(file.sha1), file.name);
+  if (!name) return std::nullopt;
+  return name->extension;
+}
+
+std::string canonical_path(const ReferencedFile& file, const std::optional<std::string>& extension) {
+  std::string sha1 = to_hex_upper(as_bytes(file.sha1));
+  std::string path = sha1.substr(38, 2) + "/" + sha1;
+  if (extension && !extension->empty()) path += "." + *extension;
+  return path;
+}
+
+struct FileCheck {
+  std::string path;     // canonical; the name found on disk when the metadata gives no extension
+  std::string problem;  // empty: present and right
+};
+
+FileCheck check_file(ContentLookup& lookup, const ReferencedFile& file, bool verify_hashes,
+                     Progress* progress) {
+  const std::string sha1_hex = to_hex_upper(as_bytes(file.sha1));
+  auto extension = extension_of(file);
+  FileCheck check{canonical_path(file, extension), {}};
+  auto found = lookup.find(sha1_hex, extension);
+  if (!found) {
+    check.problem = "missing";
+    return check;
+  }
+  if (!extension) {
+    auto name = wsus::parse_content_path(sha1_hex.substr(38, 2) + "/" + found->disk_path.filename().string());
+    if (name) check.path = name->relative_path();
+  }
+  if (!found->regular) {
+    check.problem = "not a regular file";
+    return check;
+  }
+  if (file.size && found->size != *file.size) {
+    check.problem =
+        "wrong size: " + std::to_string(found->size) + " bytes, expected " + std::to_string(*file.size);
+    return check;
+  }
+  if (!verify_hashes) return check;
+  auto digests = hash_file(found->disk_path, progress);
+  if (!digests) {
+    check.problem = "unreadable: " + digests.error().why;
+    return check;
+  }
+  if (digests->sha1_hex != sha1_hex) {
+    check.problem = "SHA-1 mismatch";
+  } else if (file.sha256 && digests->sha256_hex != to_hex_lower(as_bytes(*file.sha256))) {
+    check.problem = "SHA-256 mismatch";
+  }
+  return check;
+}
+
+// Checks every referenced file on every core, then groups the problems by the updates that need them.
+Result<GapReport> check_referenced(const fs::path& content, ReferencedContent& referenced, GapReport report,
+                                   const GapOptions& options) {
+  boost::system::error_code ec;
+  if (!fs::is_directory(content, ec)) {
+    return make_error(ExitCode::kOperational, content.string(), "is not a folder (or cannot be read)",
+                      "give the WsusContent folder with --content");
+  }
+  referenced.finish();
+  auto& files = referenced.files();
+  report.files_checked = files.size();
+  report.hashes_verified = options.verify_hashes;
+
+  ContentLookup lookup(content);
+  std::vector<FileCheck> checks(files.size());
+  auto checked = parallel_for(files.size(), 0, [&](std::size_t i) -> Result<void> {
+    checks[i] = check_file(lookup, files[i], options.verify_hashes, options.progress);
+    if (options.progress != nullptr) options.progress->advance(0, 1);
+    return {};
+  });
+  if (!checked) return std::unexpected(checked.error());
+  if (options.progress != nullptr) options.progress->finish();
+
+  // One FileGap per damaged file, shared by every update that needs it.
+  std::unordered_map<std::uint32_t, FileGap> gaps;
+  for (std::uint32_t i = 0; i < files.size(); ++i) {
+    if (checks[i].problem.empty()) continue;
+    FileGap gap{checks[i].path, files[i].name, checks[i].problem, files[i].size, std::nullopt};
+    if (options.ledger != nullptr) {
+      auto sequence = options.ledger->shipped_sequence(gap.path);
+      if (!sequence) return std::unexpected(sequence.error());
+      gap.carried_by_sequence = *sequence;
+    }
+    gaps.emplace(i, std::move(gap));
+  }
+  report.files_with_gaps = gaps.size();
+
+  auto by_path = [](const FileGap& a, const FileGap& b) { return a.path < b.path; };
+  for (const auto& update : referenced.updates()) {
+    if (update.files.empty()) continue;
+    ++report.updates_checked;
+    UpdateGap entry{update.update_id,
+                    update.revision,
+                    update.title,
+                    update.kb,
+                    classification_name(update.classification),
+                    {}};
+    for (auto index : update.files) {
+      if (auto gap = gaps.find(index); gap != gaps.end()) entry.files.push_back(gap->second);
+    }
+    if (entry.files.empty()) continue;
+    std::sort(entry.files.begin(), entry.files.end(), by_path);
+    report.updates.push_back(std::move(entry));
+  }
+  std::sort(report.updates.begin(), report.updates.end(), [](const UpdateGap& a, const UpdateGap& b) {
+    return std::tie(a.title, a.update_id) < std::tie(b.title, b.update_id);
+  });
+
+  // A file the package lists that no update references cannot make WSUS fail, but it is still
+  // expected content: report it in its own group, after the updates.
+  UpdateGap unreferenced{{}, 0, "Files the package lists that no update references", {}, {}, {}};
+  for (const auto& [index, gap] : gaps) {
+    if (!files[index].referenced_by_update) unreferenced.files.push_back(gap);
+  }
+  if (!unreferenced.files.empty()) {
+    std::sort(unreferenced.files.begin(), unreferenced.files.end(), by_path);
+    report.updates.push_back(std::move(unreferenced));
+  }
+  return report;
+}
+
+}  // namespace
+
+std::string classification_name(const std::string& classification) {
+  for (const auto& [id, name] : kClassifications) {
+    if (classification == id) return name;
+  }
+  return classification;
+}
+
+Result<GapReport> find_gaps(const fs::path& content, const fs::path& metadata_package,
+                            const GapOptions& options) {
+  ReferencedContent referenced;
+  wsus::PackageVisitor visitor;
+  visitor.on_file = [&](const wsus::PackageFile& file) { referenced.add_file(file); };
+  visitor.on_update = [&](const wsus::PackageUpdate& update) { referenced.add_update(update); };
+  auto summary = wsus::read_export_package(metadata_package, visitor);
+  if (!summary) return std::unexpected(summary.error());
+  GapReport report;
+  report.metadata_package = metadata_package.string();
+  return check_referenced(content, referenced, std::move(report), options);
+}
+
+Result<GapReport> check_updates(const fs::path& content, const std::vector<wsus::PackageUpdate>& updates,
+                                const std::vector<wsus::PackageFile>& files, const std::string& source,
+                                const GapOptions& options) {
+  ReferencedContent referenced;
+  for (const auto& file : files) referenced.add_file(file);
+  for (const auto& update : updates) referenced.add_update(update);
+  GapReport report;
+  report.metadata_package = source;
+  return check_referenced(content, referenced, std::move(report), options);
+}
+
+}  // namespace wsa::verify

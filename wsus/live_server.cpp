@@ -1,0 +1,359 @@
+#include "wsus/live_server.h"
+
+#include <boost/filesystem/operations.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include "common/atomic_file.h"
+#include "common/encoding.h"
+#include "common/platform.h"
+
+namespace wsa::wsus {
+
+namespace {
+
+using nlohmann::json;
+
+// Reads only (GetUpdates, GetInstallableItems): it never calls a method that changes the server, and
+// never opens SUSDB, which Microsoft warns against editing directly. ConvertTo-Json -InputObject keeps
+// a one-element list an array (the pipeline form would unwrap it in Windows PowerShell 5.1).
+constexpr std::string_view kScript = R"ps1(
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+[Console]::OutputEncoding = New-Object System.Text.UTF8Encoding($false)
+[void][Reflection.Assembly]::LoadWithPartialName('Microsoft.UpdateServices.Administration')
+$server = [Microsoft.UpdateServices.Administration.AdminProxy]::GetUpdateServer()
+function ConvertTo-Hex($bytes) {
+  if ($null -eq $bytes -or $bytes.Length -eq 0) { return $null }
+  return (($bytes | ForEach-Object { $_.ToString('X2') }) -join '')
+}
+$failed = New-Object System.Collections.ArrayList
+foreach ($update in $server.GetUpdates()) {
+  if ($update.State.ToString() -ne 'Failed') { continue }
+  $files = New-Object System.Collections.ArrayList
+  foreach ($item in $update.GetInstallableItems()) {
+    foreach ($file in $item.Files) {
+      $sha256 = $null
+      if ($file.PSObject.Properties['AdditionalHash']) { $sha256 = ConvertTo-Hex $file.AdditionalHash }
+      if ($null -ne $sha256) { $sha256 = $sha256.ToLowerInvariant() }
+      $uri = $null
+      if ($null -ne $file.FileUri) { $uri = $file.FileUri.ToString() }
+      [void]$files.Add([ordered]@{
+        name = $file.Name; sha1 = (ConvertTo-Hex $file.Hash); sha256 = $sha256
+        size = [int64]$file.TotalBytes; uri = $uri })
+    }
+  }
+  $kb = $null
+  if ($update.KnowledgebaseArticles.Count -gt 0) { $kb = [string]$update.KnowledgebaseArticles[0] }
+  [void]$failed.Add([ordered]@{
+    update_id = $update.Id.UpdateId.ToString(); revision = [int64]$update.Id.RevisionNumber
+    title = $update.Title; kb = $kb; classification = $update.UpdateClassificationTitle
+    files = @($files) })
+}
+ConvertTo-Json -InputObject @($failed) -Depth 6 -Compress
+)ps1";
+
+constexpr std::size_t kMaxDepth = 8;
+constexpr std::size_t kMaxUpdates = 1'000'000;
+constexpr std::size_t kMaxFilesPerUpdate = 100'000;
+constexpr std::size_t kMaxText = 64 * 1024;
+
+struct Refusal {
+  std::string why;
+};
+
+// A value from the query made safe to quote in a message.
+std::string printable(std::string_view text) {
+  std::string out;
+  for (char c : text.substr(0, 80)) out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
+  return text.size() > 80 ? out + "..." : out;
+}
+
+// nlohmann keeps the last of duplicate keys silently; refuse them and deep nesting while parsing.
+json parse_strict(std::string_view text) {
+  std::vector<std::set<std::string>> open_objects;
+  json::parser_callback_t check = [&](int depth, json::parse_event_t event, json& parsed) {
+    if (static_cast<std::size_t>(depth) > kMaxDepth) {
+      throw Refusal{"is nested deeper than " + std::to_string(kMaxDepth) + " levels"};
+    }
+    if (event == json::parse_event_t::object_start) open_objects.emplace_back();
+    if (event == json::parse_event_t::object_end && !open_objects.empty()) open_objects.pop_back();
+    if (event == json::parse_event_t::key) {
+      const auto& key = parsed.get_ref<const std::string&>();
+      if (!open_objects.empty() && !open_objects.back().insert(key).second) {
+        throw Refusal{"has the field \"" + printable(key) + "\" twice in one object"};
+      }
+    }
+    return true;
+  };
+  try {
+    return json::parse(text.begin(), text.end(), check, true, false);
+  } catch (const json::exception& error) {
+    throw Refusal{std::string("is not valid JSON: ") + error.what()};
+  }
+}
+
+class Fields {
+ public:
+  Fields(const json& value, std::string context) : object_(value), context_(std::move(context)) {
+    if (!object_.is_object()) throw Refusal{context_ + " is not an object"};
+  }
+  void only(std::initializer_list<std::string_view> known) const {
+    for (const auto& [key, value] : object_.items()) {
+      bool is_known = false;
+      for (auto name : known) is_known = is_known || key == name;
+      if (!is_known) throw Refusal{context_ + " has an unknown field \"" + printable(key) + "\""};
+    }
+  }
+  const json& at(std::string_view name) const {
+    auto found = object_.find(name);
+    if (found == object_.end()) throw Refusal{context_ + " lacks the field \"" + std::string(name) + "\""};
+    return *found;
+  }
+  std::string text(std::string_view name, bool nullable) const {
+    const json& value = at(name);
+    if (nullable && value.is_null()) return {};
+    if (!value.is_string()) throw Refusal{label(name) + " is not a string"};
+    const auto& text = value.get_ref<const std::string&>();
+    if (text.size() > kMaxText)
+      throw Refusal{label(name) + " is longer than " + std::to_string(kMaxText) + " bytes"};
+    return text;
+  }
+  std::uint64_t number(std::string_view name, std::uint64_t max) const {
+    const json& value = at(name);
+    std::uint64_t number = 0;
+    if (value.is_number_unsigned())
+      number = value.get<std::uint64_t>();
+    else if (value.is_number_integer() && value.get<std::int64_t>() >= 0)
+      number = static_cast<std::uint64_t>(value.get<std::int64_t>());
+    else
+      throw Refusal{label(name) + " is not a non-negative integer"};
+    if (number > max) throw Refusal{label(name) + " is larger than " + std::to_string(max)};
+    return number;
+  }
+  const json& list(std::string_view name, std::size_t max) const {
+    const json& value = at(name);
+    if (!value.is_array()) throw Refusal{label(name) + " is not an array"};
+    if (value.size() > max) throw Refusal{label(name) + " has more than " + std::to_string(max) + " entries"};
+    return value;
+  }
+  std::string label(std::string_view name) const { return context_ + "." + std::string(name); }
+
+ private:
+  const json& object_;
+  std::string context_;
+};
+
+std::string upper(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return text;
+}
+
+std::string lower(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+PackageFile parse_file(const json& value, const std::string& context, std::string* uri) {
+  Fields fields(value, context);
+  fields.only({"name", "sha1", "sha256", "size", "uri"});
+  PackageFile file;
+  file.name = fields.text("name", false);
+  if (file.name.empty() || file.name.find_first_of("/\\:") != std::string::npos) {
+    throw Refusal{fields.label("name") + " \"" + printable(file.name) +
+                  "\" is empty or holds a path separator"};
+  }
+  file.sha1_hex = upper(fields.text("sha1", false));
+  if (file.sha1_hex.size() != 40 || !is_hex(file.sha1_hex)) {
+    throw Refusal{fields.label("sha1") + " \"" + printable(file.sha1_hex) + "\" is not 40 hex digits"};
+  }
+  std::string sha256 = lower(fields.text("sha256", true));
+  if (!sha256.empty()) {
+    if (sha256.size() != 64 || !is_hex(sha256)) {
+      throw Refusal{fields.label("sha256") + " \"" + printable(sha256) + "\" is not 64 hex digits"};
+    }
+    file.sha256_hex = sha256;
+  }
+  file.size = fields.number("size", 1ULL << 50);
+  *uri = fields.text("uri", true);
+  return file;
+}
+
+FailedUpdate parse_update(const json& value, const std::string& context) {
+  Fields fields(value, context);
+  fields.only({"update_id", "revision", "title", "kb", "classification", "files"});
+  FailedUpdate failed;
+  std::string id = fields.text("update_id", false);
+  auto normalized = normalize_update_id(id);
+  if (!normalized) throw Refusal{fields.label("update_id") + " \"" + printable(id) + "\" is not a GUID"};
+  failed.update.update_id = *normalized;
+  failed.update.revision = static_cast<std::uint32_t>(fields.number("revision", 0xFFFFFFFFULL));
+  failed.update.title = fields.text("title", true);
+  std::string kb = fields.text("kb", true);
+  if (kb.size() > 2 && (kb[0] == 'K' || kb[0] == 'k') && (kb[1] == 'B' || kb[1] == 'b')) kb = kb.substr(2);
+  if (!std::all_of(kb.begin(), kb.end(), [](char c) { return c >= '0' && c <= '9'; }) || kb.size() > 12) {
+    throw Refusal{fields.label("kb") + " \"" + printable(kb) + "\" is not a KB number"};
+  }
+  failed.update.kb_article = kb;
+  failed.update.classification = fields.text("classification", true);
+  const json& files = fields.list("files", kMaxFilesPerUpdate);
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    std::string uri;
+    failed.files.push_back(parse_file(files[i], fields.label("files") + "[" + std::to_string(i) + "]", &uri));
+    failed.update.file_sha1_hex.push_back(failed.files.back().sha1_hex);
+    failed.uris.push_back(std::move(uri));
+  }
+  return failed;
+}
+
+// Removes the query's temp folder however the run ends.
+class TempFolder {
+ public:
+  static Result<TempFolder> create() {
+    boost::system::error_code ec;
+    fs::path path = fs::temp_directory_path(ec);
+    if (!ec) path /= fs::unique_path("wsus-airgap-live-%%%%-%%%%-%%%%", ec);
+    if (!ec) fs::create_directories(path, ec);
+    if (ec) {
+      return make_error(ExitCode::kOperational, path.string(), "cannot create a temp folder: " + ec.message(),
+                        "check that TEMP points to a writable folder");
+    }
+    return TempFolder(path);
+  }
+  TempFolder(TempFolder&& other) noexcept : path_(std::move(other.path_)) { other.path_.clear(); }
+  TempFolder& operator=(TempFolder&&) = delete;
+  ~TempFolder() {
+    boost::system::error_code ec;
+    if (!path_.empty()) fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  explicit TempFolder(fs::path path) : path_(std::move(path)) {}
+  fs::path path_;
+};
+
+// Runs the query program, its output in a temp folder, and parses what it printed.
+Result<std::vector<FailedUpdate>> run_query(const fs::path& program, const std::vector<std::string>& args,
+                                            std::chrono::seconds timeout, const TempFolder& temp,
+                                            const std::string& hint) {
+  platform::ProcessOptions options;
+  options.timeout = timeout;
+  options.stdout_file = temp.path() / "stdout.json";
+  options.stderr_file = temp.path() / "stderr.txt";
+  auto ran = platform::run_process(program, args, options);
+  if (!ran) return make_error(ExitCode::kOperational, program.string(), ran.error().why, hint);
+  if (ran->timed_out) {
+    return make_error(ExitCode::kOperational, program.string(),
+                      "did not finish within " + std::to_string(timeout.count()) + " seconds", hint);
+  }
+  if (ran->exit_code != 0) {
+    auto err = read_small_file(options.stderr_file, 64 * 1024);
+    std::string detail = err ? *err : std::string();
+    while (!detail.empty() && (detail.back() == '\n' || detail.back() == '\r')) detail.pop_back();
+    if (detail.size() > 2000) detail = detail.substr(detail.size() - 2000);
+    return make_error(ExitCode::kOperational, program.string(),
+                      "exited with code " + std::to_string(ran->exit_code) +
+                          (detail.empty() ? "" : "; it said:\n" + detail),
+                      hint);
+  }
+  auto output = read_small_file(options.stdout_file, kMaxLiveServerOutputBytes);
+  if (!output) {
+    return make_error(
+        ExitCode::kOperational, program.string() + " output", output.error().why,
+        "the server lists more failed updates than wsus-airgap reads at once; use --metadata with an "
+        "export package instead");
+  }
+  return parse_failed_updates(*output, program.string() + " output");
+}
+
+class ProgramQuery : public LiveServerQuery {
+ public:
+  ProgramQuery(fs::path program, std::chrono::seconds timeout)
+      : program_(std::move(program)), timeout_(timeout) {}
+  Result<std::vector<FailedUpdate>> failed_updates() override {
+    auto temp = TempFolder::create();
+    if (!temp) return std::unexpected(temp.error());
+    return run_query(program_, {}, timeout_, *temp, "check the program given with --server-query");
+  }
+
+ private:
+  fs::path program_;
+  std::chrono::seconds timeout_;
+};
+
+class PowerShellQuery : public LiveServerQuery {
+ public:
+  explicit PowerShellQuery(std::chrono::seconds timeout) : timeout_(timeout) {}
+  Result<std::vector<FailedUpdate>> failed_updates() override {
+#ifdef _WIN32
+    auto temp = TempFolder::create();
+    if (!temp) return std::unexpected(temp.error());
+    fs::path script = temp->path() / "wsus-failed-updates.ps1";
+    // A BOM makes Windows PowerShell 5.1 read the script as UTF-8 rather than the ANSI code page.
+    if (auto written = write_file_atomically(script, "\xEF\xBB\xBF" + std::string(kScript)); !written) {
+      return std::unexpected(written.error());
+    }
+    auto system_root = platform::environment("SystemRoot").value_or("C:\\Windows");
+    fs::path powershell =
+        fs::path(system_root) / "System32" / "WindowsPowerShell" / "v1.0" / "powershell.exe";
+    return run_query(
+        powershell, {"-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass", "-File", script.string()},
+        timeout_, *temp,
+        "run on the WSUS server as a WSUS Administrator (the WSUS console's API must be installed), "
+        "or use --metadata with an export package");
+#else
+    (void)timeout_;
+    return make_error(ExitCode::kUsage, "--server",
+                      "asks the WSUS administration API, which exists only on Windows",
+                      "run it on the WSUS server, or give --metadata FILE (a wsusutil export package) here");
+#endif
+  }
+
+ private:
+  std::chrono::seconds timeout_;
+};
+
+}  // namespace
+
+std::string_view failed_updates_script() {
+  return kScript;
+}
+
+Result<std::vector<FailedUpdate>> parse_failed_updates(std::string_view text, const std::string& where) {
+  const std::string hint = "the query must print one JSON array of failed updates; see wsus/live_server.h";
+  if (text.size() > kMaxLiveServerOutputBytes) {
+    return make_error(ExitCode::kOperational, where,
+                      "is larger than " + format_bytes(kMaxLiveServerOutputBytes), hint);
+  }
+  // PowerShell may start its output with a UTF-8 BOM and end it with CRLF.
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+  try {
+    json document = parse_strict(text);
+    if (!document.is_array()) throw Refusal{"is not a JSON array"};
+    if (document.size() > kMaxUpdates)
+      throw Refusal{"lists more than " + std::to_string(kMaxUpdates) + " updates"};
+    std::vector<FailedUpdate> updates;
+    updates.reserve(document.size());
+    for (std::size_t i = 0; i < document.size(); ++i) {
+      updates.push_back(parse_update(document[i], "[" + std::to_string(i) + "]"));
+    }
+    return updates;
+  } catch (const Refusal& refusal) {
+    return make_error(ExitCode::kOperational, where, refusal.why, hint);
+  }
+}
+
+std::unique_ptr<LiveServerQuery> make_powershell_query(std::chrono::seconds timeout) {
+  return std::make_unique<PowerShellQuery>(timeout);
+}
+
+std::unique_ptr<LiveServerQuery> make_program_query(fs::path program, std::chrono::seconds timeout) {
+  return std::make_unique<ProgramQuery>(std::move(program), timeout);
+}
+
+}  // namespace wsa::wsus
