@@ -11,8 +11,17 @@ sim=$PWD/build/tests/sim/wsusutil-sim
 out=$PWD/demo-output
 rm -rf "$out"
 mkdir -p "$out/connected" "$out/offline/WsusContent" "$out/usb" "$out/keys"
+cd "$out"
 
-step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "${*:2}"; "${@:2}"; }
+# Runs a command after printing it, with the build paths shortened so the transcript reads like the README.
+step() {
+  local shown="${*:2}"
+  shown=${shown//$tool/wsus-airgap}
+  shown=${shown//$sim/wsusutil-sim}
+  shown=${shown//$out\//}
+  printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "$shown"
+  "${@:2}"
+}
 
 echo "wsus-airgap demo: a connected WSUS server, a USB stick, an offline WSUS server (all simulated)"
 step "Connected side: a WsusContent tree and its update catalog (simulated WSUS)" \
