@@ -14,9 +14,11 @@ namespace wsa::cli {
 Runner define_import(CLI::App& app) {
   struct Args {
     std::vector<std::string> media, trust;
-    std::string content, state, wsusutil;
+    std::string content, state, wsusutil, receipt_out, receipt_key, request_out;
     std::size_t threshold = 1;
+    std::uint64_t max_delete = importing::kDefaultMaxDelete;
     bool no_metadata = false, dry_run = false, json = false, new_baseline = false;
+    bool mirror = false, purge = false, force_mirror = false;
   };
   auto args = std::make_shared<Args>();
   app.add_option("--media", args->media, "Folder holding transfer packages (repeat for several; required)");
@@ -24,10 +26,23 @@ Runner define_import(CLI::App& app) {
   app.add_option("--trust", args->trust, "Trusted public key (repeat; required)");
   app.add_option("--threshold", args->threshold, "Distinct trusted signatures required (default 1)");
   app.add_option("--state", args->state, "Import ledger (SQLite): what was applied, in which order");
-  auto* wsusutil = app.add_option("--wsusutil", args->wsusutil, "wsusutil.exe to run for the metadata import");
-  auto* no_metadata = app.add_flag("--no-metadata-import", args->no_metadata, "Copy content only; skip wsusutil import");
+  auto* wsusutil =
+      app.add_option("--wsusutil", args->wsusutil, "wsusutil.exe to run for the metadata import");
+  auto* no_metadata =
+      app.add_flag("--no-metadata-import", args->no_metadata, "Copy content only; skip wsusutil import");
   wsusutil->excludes(no_metadata);
   app.add_flag("--new-baseline", args->new_baseline, "Let a full package restart a source's sequence chain");
+  app.add_flag("--mirror", args->mirror,
+               "Also remove content files the export server no longer has (robocopy /MIR), into a quarantine "
+               "folder beside the content folder");
+  app.add_flag("--purge", args->purge, "With --mirror: delete removed files instead of quarantining them");
+  app.add_option("--max-delete", args->max_delete,
+                 "With --mirror: refuse (exit 7, nothing changed) to remove more than N files (default 500)");
+  app.add_flag("--force-mirror", args->force_mirror,
+               "With --mirror: accept a package whose inventory is empty or lists under half the files here");
+  app.add_option("--receipt-out", args->receipt_out, "Also write the receipt to this file");
+  app.add_option("--receipt-key", args->receipt_key, "Sign the receipt with this Ed25519 key (keygen)");
+  app.add_option("--request-out", args->request_out, "Write a content request listing the missing files");
   app.add_flag("--dry-run", args->dry_run, "Verify and list what would change; change nothing");
   app.add_flag("--json", args->json, "Print the result as JSON");
   return [args]() {
@@ -40,11 +55,20 @@ Runner define_import(CLI::App& app) {
     options.trust = to_paths(args->trust);
     options.threshold = args->threshold;
     options.state = required_path(args->state, default_state("import-ledger.sqlite"), "--state");
-    if (!args->wsusutil.empty()) options.wsusutil = fs::path(args->wsusutil);
-    else if (!args->no_metadata) options.wsusutil = defaults.wsusutil;
+    if (!args->wsusutil.empty())
+      options.wsusutil = fs::path(args->wsusutil);
+    else if (!args->no_metadata)
+      options.wsusutil = defaults.wsusutil;
     options.no_metadata_import = args->no_metadata;
     options.dry_run = args->dry_run;
     options.new_baseline = args->new_baseline;
+    options.mirror = args->mirror;
+    options.purge = args->purge;
+    options.force_mirror = args->force_mirror;
+    options.max_delete = args->max_delete;
+    if (!args->receipt_out.empty()) options.receipt_out = fs::path(args->receipt_out);
+    if (!args->receipt_key.empty()) options.receipt_key = fs::path(args->receipt_key);
+    if (!args->request_out.empty()) options.request_out = fs::path(args->request_out);
     options.show_progress = !args->json && platform::is_terminal(stderr);
     auto report = importing::run_import(options);
     print_import(report, args->json);

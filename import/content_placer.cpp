@@ -47,8 +47,9 @@ Result<Digests> drain_entry(verify::VolumeReader& volumes, platform::OutputFile*
   return hasher.finish();
 }
 
-Result<void> place_one(verify::VolumeReader& volumes, const manifest::InventoryEntry& entry, const fs::path& content,
-                       const fs::path& staging, const std::string& package, Progress* progress) {
+Result<void> place_one(verify::VolumeReader& volumes, const manifest::InventoryEntry& entry,
+                       const fs::path& content, const fs::path& staging, const std::string& package,
+                       Progress* progress) {
   fs::path target = content / entry.path;
   fs::path temp = staging / (entry.path.substr(3) + ".partial");
   auto file = platform::OutputFile::open(temp, platform::OutputFile::Mode::kTruncate);
@@ -63,7 +64,8 @@ Result<void> place_one(verify::VolumeReader& volumes, const manifest::InventoryE
     discard();
     return std::unexpected(digests.error());
   }
-  if (digests->size != entry.size || digests->sha256_hex != entry.sha256_hex || digests->sha1_hex != entry.sha1_hex) {
+  if (digests->size != entry.size || digests->sha256_hex != entry.sha256_hex ||
+      digests->sha1_hex != entry.sha1_hex) {
     discard();
     return make_error(ExitCode::kIntegrity, package + ": " + entry.path,
                       "the bytes in the volume do not match the signed inventory (size, SHA-256 or SHA-1)",
@@ -82,15 +84,77 @@ Result<void> place_one(verify::VolumeReader& volumes, const manifest::InventoryE
   return {};
 }
 
+// A file an interrupted run placed is trusted without reading it when its size and time are unchanged:
+// the run hashed it (or its tar entry) before recording it, and only a deliberate edit that restores
+// the time could change it unseen, as with the export side's hash cache.
+bool placed_before(const PlacementResume* resume, const fs::path& target,
+                   const manifest::InventoryEntry& entry) {
+  if (resume == nullptr) return false;
+  auto found = resume->placed_before.find(entry.path);
+  if (found == resume->placed_before.end()) return false;
+  const state::PlacedFile& placed = found->second;
+  if (placed.size != entry.size || placed.sha256_hex != entry.sha256_hex) return false;
+  boost::system::error_code ec;
+  if (!fs::is_regular_file(target, ec) || fs::file_size(target, ec) != placed.size || ec) return false;
+  auto mtime = platform::modification_time_ns(target);
+  return mtime && *mtime == placed.mtime_ns;
+}
+
+// Batches the ledger writes: one transaction per file would cost an fsync each.
+class PlacementRecorder {
+ public:
+  explicit PlacementRecorder(PlacementResume* resume) : resume_(resume) {}
+  Result<void> add(const fs::path& target, const manifest::InventoryEntry& entry) {
+    if (resume_ == nullptr || !resume_->record) return {};
+    auto mtime = platform::modification_time_ns(target);
+    if (!mtime) return std::unexpected(mtime.error());
+    pending_.push_back({entry.path, entry.size, *mtime, entry.sha256_hex});
+    if (pending_.size() >= kBatch) return flush();
+    return {};
+  }
+  Result<void> flush() {
+    if (resume_ == nullptr || !resume_->record || pending_.empty()) return {};
+    auto recorded = resume_->record(pending_);
+    pending_.clear();
+    return recorded;
+  }
+
+ private:
+  static constexpr std::size_t kBatch = 256;
+  PlacementResume* resume_;
+  std::vector<state::PlacedFile> pending_;
+};
+
+Result<Placement> place_entries(const verify::VerifiedPackage& package, const fs::path& content,
+                                Progress* progress, PlacementResume* resume, PlacementRecorder& recorder);
+
 }  // namespace
 
-fs::path staging_folder(const fs::path& content) { return content / ".wsus-airgap-staging"; }
+fs::path staging_folder(const fs::path& content) {
+  return content / ".wsus-airgap-staging";
+}
 
-Result<Placement> place_content(const verify::VerifiedPackage& package, const fs::path& content, Progress* progress) {
+Result<Placement> place_content(const verify::VerifiedPackage& package, const fs::path& content,
+                                Progress* progress, PlacementResume* resume) {
+  PlacementRecorder recorder(resume);
+  auto placement = place_entries(package, content, progress, resume, recorder);
+  // Files placed before a failure are whole and verified: recording them lets the next run skip them.
+  auto flushed = recorder.flush();
+  if (!placement) return placement;
+  if (!flushed) return std::unexpected(flushed.error());
+  return placement;
+}
+
+namespace {
+
+Result<Placement> place_entries(const verify::VerifiedPackage& package, const fs::path& content,
+                                Progress* progress, PlacementResume* resume, PlacementRecorder& recorder) {
   const std::string what = package.found.folder_name;
   auto inventory = manifest::InventoryReader::open(package.inventory);
   if (!inventory) return std::unexpected(inventory.error());
-  auto volumes = verify::VolumeReader::open(package.volumes);
+  std::vector<std::uint64_t> sizes;
+  for (const auto& volume : package.manifest.volumes) sizes.push_back(volume.size);
+  auto volumes = verify::VolumeReader::open(package.volumes, sizes);
   if (!volumes) return std::unexpected(volumes.error());
   fs::path staging = staging_folder(content);
   boost::system::error_code ec;
@@ -125,15 +189,24 @@ Result<Placement> place_content(const verify::VerifiedPackage& package, const fs
                         "the package was built by something other than wsus-airgap export: do not import it");
     }
     if (!*expected || (*expected)->path != (*entry)->name || (*expected)->size != (*entry)->size) {
-      return make_error(ExitCode::kIntegrity, what + ": " + (*entry)->name,
-                        "is not the next file the signed inventory lists (a duplicate, extra or reordered entry)",
-                        "the package was altered: do not import it");
+      return make_error(
+          ExitCode::kIntegrity, what + ": " + (*entry)->name,
+          "is not the next file the signed inventory lists (a duplicate, extra or reordered entry)",
+          "the package was altered: do not import it");
     }
     fs::path target = content / (*expected)->path;
+    if (placed_before(resume, target, **expected)) {
+      // next() reads through the unread entry data: each volume byte is still read once, never hashed.
+      if (progress != nullptr) progress->advance((*expected)->size, 1);
+      ++placement.files_skipped;
+      continue;
+    }
     if (already_present(target, **expected)) {
       auto drained = drain_entry(*volumes, nullptr, progress);
       if (!drained) return std::unexpected(drained.error());
       ++placement.files_already_present;
+      if (auto recorded = recorder.add(target, **expected); !recorded)
+        return std::unexpected(recorded.error());
       continue;
     }
     if (auto placed = place_one(*volumes, **expected, content, staging, what, progress); !placed) {
@@ -142,8 +215,11 @@ Result<Placement> place_content(const verify::VerifiedPackage& package, const fs
     ++placement.files_placed;
     placement.bytes_placed += (*expected)->size;
     if (progress != nullptr) progress->advance(0, 1);
+    if (auto recorded = recorder.add(target, **expected); !recorded) return std::unexpected(recorded.error());
   }
   return placement;
 }
+
+}  // namespace
 
 }  // namespace wsa::importing

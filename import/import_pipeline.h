@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "import/mirror.h"
 
 namespace wsa::importing {
 
@@ -28,6 +29,15 @@ struct ImportOptions {
   bool new_baseline = false;  // a full package may restart a source's chain
   bool show_progress = false;
   std::chrono::seconds wsusutil_timeout{6 * 3600};
+  // robocopy /MIR instead of /E: remove content the export server no longer has (import/mirror.h).
+  bool mirror = false;
+  bool purge = false;         // with mirror: delete instead of quarantining
+  bool force_mirror = false;  // with mirror: accept an empty or suspiciously small inventory
+  std::uint64_t max_delete = kDefaultMaxDelete;
+  // Where to write the receipt besides the first media folder; the key that signs it.
+  std::optional<fs::path> receipt_out;
+  std::optional<fs::path> receipt_key;
+  std::optional<fs::path> request_out;  // a content request listing the missing files
 };
 
 struct PackageOutcome {
@@ -39,13 +49,41 @@ struct PackageOutcome {
   std::uint64_t files_placed = 0;
   std::uint64_t bytes_placed = 0;
   std::uint64_t files_already_present = 0;
+  std::uint64_t files_skipped = 0;    // placed by an interrupted run and not read again
+  std::uint64_t volumes_hashed = 0;   // volumes hashed by this run
+  std::uint64_t volumes_skipped = 0;  // volumes an interrupted run hashed, unchanged since
   bool metadata_imported = false;
+  bool resumed = false;  // an interrupted run of this package had placed files or verified volumes
+};
+
+// A content file still missing (or of the wrong size) after the import, with the update needing it.
+struct MissingFile {
+  std::string path;
+  std::string reason;  // "missing", "wrong size"
+  std::string update_id, title, kb;
+};
+
+struct MirrorReport {
+  std::string package;  // the package whose inventory the tree was mirrored to
+  bool purge = false;
+  bool dry_run = false;
+  std::vector<std::string> removed;  // quarantined, deleted (purge), or that would be (dry run)
+  std::vector<std::string> kept;     // extras the metadata still references
+  std::uint64_t bytes = 0;
+  std::optional<fs::path> quarantine;
+  std::string note;  // why nothing was mirrored, when nothing was
 };
 
 struct ImportReport {
   std::vector<PackageOutcome> packages;
-  std::vector<std::string> missing;  // inventory files absent or of the wrong size after import
-  std::vector<fs::path> incomplete;  // package folders without a manifest, ignored
+  std::vector<std::string> missing;          // inventory files absent or of the wrong size after import
+  std::vector<MissingFile> missing_details;  // the same files, with reason and update when known
+  std::vector<fs::path> incomplete;          // package folders without a manifest, ignored
+  std::vector<std::string> would_place;      // dry run: carried files not yet here
+  std::optional<MirrorReport> mirror;        // set with --mirror
+  std::vector<fs::path> receipts;            // receipt files written
+  std::optional<fs::path> request;           // content request written
+  std::uint64_t interrupted_runs = 0;        // earlier runs found interrupted and closed as such
   bool dry_run = false;
   ExitCode exit_code = ExitCode::kSuccess;  // kGaps when files are missing
 };

@@ -63,6 +63,28 @@ CREATE TABLE shipped (
   PRIMARY KEY (path, sha256)) WITHOUT ROWID;
 )sql";
 
+// What schema 2 adds to schema 1: an interrupted import's verified volumes and placed files. Created
+// with kSchema in a new ledger, and alone when a schema-1 ledger is migrated.
+constexpr const char* kSchemaV2Additions = R"sql(
+CREATE TABLE import_verified_volumes (
+  manifest_sha256 TEXT NOT NULL,
+  name TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  mtime_ns INTEGER NOT NULL,
+  PRIMARY KEY (manifest_sha256, name)) WITHOUT ROWID;
+CREATE TABLE import_placed_files (
+  manifest_sha256 TEXT NOT NULL,
+  path TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  mtime_ns INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  run_id INTEGER NOT NULL,
+  PRIMARY KEY (manifest_sha256, path)) WITHOUT ROWID;
+)sql";
+
+// The oldest schema prepare_schema can migrate in place to kLedgerSchemaVersion.
+constexpr int kOldestMigratableSchema = 1;
+
 constexpr const char* kRunColumns =
     "id, kind, source_id, sequence, manifest_sha256, mode, package_dir, status, started, finished, message, "
     "files, bytes";
@@ -122,7 +144,7 @@ std::optional<RunKind> parse_kind(std::string_view text) {
 
 std::optional<RunStatus> parse_status(std::string_view text) {
   for (RunStatus status : {RunStatus::kRunning, RunStatus::kSucceeded, RunStatus::kFailed,
-                           RunStatus::kGapsRemain, RunStatus::kWsusutilFailed}) {
+                           RunStatus::kGapsRemain, RunStatus::kWsusutilFailed, RunStatus::kInterrupted}) {
     if (text == to_string(status)) return status;
   }
   return std::nullopt;
@@ -177,6 +199,8 @@ const char* to_string(RunStatus status) {
       return "gaps-remain";
     case RunStatus::kWsusutilFailed:
       return "wsusutil-failed";
+    case RunStatus::kInterrupted:
+      return "interrupted";
   }
   return "unknown";
 }
@@ -333,8 +357,8 @@ Result<void> Ledger::Impl::check_version(std::int64_t version) const {
                                   "upgrade wsus-airgap",
                                   version, kLedgerSchemaVersion));
   }
-  if (version < 0 || (version > 0 && version < kLedgerSchemaVersion)) {
-    // Older schemas would need a migration, which this build does not have.
+  if (version < 0 || (version > 0 && version < kOldestMigratableSchema)) {
+    // Only schema 1 has a migration (prepare_schema); anything older predates the first release.
     return make_error(ExitCode::kOperational, path.string(),
                       fmt::format("was written by an older wsus-airgap (schema {}); this one reads schema {}",
                                   version, kLedgerSchemaVersion),
@@ -360,6 +384,7 @@ Result<void> Ledger::Impl::prepare_schema() {
                         "point --state at a wsus-airgap ledger, or at a new file");
     }
     if (auto created = exec(kSchema, "create the ledger"); !created) return created;
+    if (auto added = exec(kSchemaV2Additions, "create the ledger"); !added) return added;
     sqlite3_stmt* raw = nullptr;
     if (sqlite3_prepare_v2(db.get(), "INSERT INTO ledger_info (id, created) VALUES (?1, ?2)", -1, &raw,
                            nullptr) != SQLITE_OK) {
@@ -374,6 +399,13 @@ Result<void> Ledger::Impl::prepare_schema() {
     // The version is written last, in the same transaction: a half-created ledger is never version 1.
     auto pragma = fmt::format("PRAGMA user_version = {}", kLedgerSchemaVersion);
     if (auto set = exec(pragma.c_str(), "create the ledger"); !set) return set;
+  }
+
+  if (*version == 1) {
+    // 1 -> 2 only adds tables, in this same transaction: a crash leaves the ledger at schema 1, intact.
+    if (auto added = exec(kSchemaV2Additions, "migrate the ledger to schema 2"); !added) return added;
+    auto pragma = fmt::format("PRAGMA user_version = {}", kLedgerSchemaVersion);
+    if (auto set = exec(pragma.c_str(), "migrate the ledger to schema 2"); !set) return set;
   }
 
   sqlite3_stmt* raw = nullptr;
@@ -677,6 +709,92 @@ Result<std::optional<std::uint64_t>> Ledger::shipped_sequence(const std::string&
   if (rc != SQLITE_ROW) return std::unexpected(impl_->error("read the shipped set"));
   if (sqlite3_column_type(*statement, 0) == SQLITE_NULL) return std::optional<std::uint64_t>{};
   return std::optional<std::uint64_t>{from_db(sqlite3_column_int64(*statement, 0))};
+}
+
+
+// The import resume rows are read and written a few times per package (bulk), so their statements
+// are prepared per call rather than kept in Impl.
+Result<std::vector<VerifiedVolume>> Ledger::verified_volumes(const std::string& manifest_sha256) {
+  Statement slot;
+  auto statement = impl_->prepared(
+      slot, "SELECT name, size, mtime_ns FROM import_verified_volumes WHERE manifest_sha256 = ?1 ORDER BY name");
+  if (!statement) return std::unexpected(statement.error());
+  sqlite3_bind_text(*statement, 1, manifest_sha256.c_str(), -1, SQLITE_TRANSIENT);
+  std::vector<VerifiedVolume> volumes;
+  for (;;) {
+    int rc = sqlite3_step(*statement);
+    if (rc == SQLITE_DONE) return volumes;
+    if (rc != SQLITE_ROW) return std::unexpected(impl_->error("read the verified volumes"));
+    volumes.push_back({column_text(*statement, 0), from_db(sqlite3_column_int64(*statement, 1)),
+                       sqlite3_column_int64(*statement, 2)});
+  }
+}
+
+Result<void> Ledger::record_verified_volume(const std::string& manifest_sha256, const VerifiedVolume& volume) {
+  Statement slot;
+  auto statement = impl_->prepared(slot,
+                                   "INSERT OR REPLACE INTO import_verified_volumes (manifest_sha256, name, size, "
+                                   "mtime_ns) VALUES (?1, ?2, ?3, ?4)");
+  if (!statement) return std::unexpected(statement.error());
+  sqlite3_bind_text(*statement, 1, manifest_sha256.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(*statement, 2, volume.name.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(*statement, 3, to_db(volume.size));
+  sqlite3_bind_int64(*statement, 4, volume.mtime_ns);
+  return impl_->step_done(*statement, "record a verified volume");
+}
+
+Result<std::vector<PlacedFile>> Ledger::placed_files(const std::string& manifest_sha256) {
+  Statement slot;
+  auto statement = impl_->prepared(
+      slot,
+      "SELECT path, size, mtime_ns, sha256 FROM import_placed_files WHERE manifest_sha256 = ?1 ORDER BY path");
+  if (!statement) return std::unexpected(statement.error());
+  sqlite3_bind_text(*statement, 1, manifest_sha256.c_str(), -1, SQLITE_TRANSIENT);
+  std::vector<PlacedFile> files;
+  for (;;) {
+    int rc = sqlite3_step(*statement);
+    if (rc == SQLITE_DONE) return files;
+    if (rc != SQLITE_ROW) return std::unexpected(impl_->error("read the placed files"));
+    files.push_back({column_text(*statement, 0), from_db(sqlite3_column_int64(*statement, 1)),
+                     sqlite3_column_int64(*statement, 2), column_text(*statement, 3)});
+  }
+}
+
+Result<void> Ledger::record_placed_files(const std::string& manifest_sha256, std::int64_t run_id,
+                                         const std::vector<PlacedFile>& files) {
+  if (files.empty()) return {};
+  Statement slot;
+  auto statement = impl_->prepared(slot,
+                                   "INSERT OR REPLACE INTO import_placed_files (manifest_sha256, path, size, "
+                                   "mtime_ns, sha256, run_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  if (!statement) return std::unexpected(statement.error());
+  auto transaction = Impl::Transaction::begin(*impl_, "record placed files");
+  if (!transaction) return std::unexpected(transaction.error());
+  for (const auto& file : files) {
+    StatementUse use(*statement);
+    sqlite3_bind_text(use.get(), 1, manifest_sha256.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(use.get(), 2, file.path.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(use.get(), 3, to_db(file.size));
+    sqlite3_bind_int64(use.get(), 4, file.mtime_ns);
+    sqlite3_bind_text(use.get(), 5, file.sha256_hex.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(use.get(), 6, run_id);
+    if (auto done = impl_->step_done(use.get(), "record placed files"); !done) return done;
+  }
+  return transaction->commit();
+}
+
+Result<void> Ledger::forget_import_progress(const std::string& manifest_sha256) {
+  auto transaction = Impl::Transaction::begin(*impl_, "forget import progress");
+  if (!transaction) return std::unexpected(transaction.error());
+  for (const char* sql : {"DELETE FROM import_verified_volumes WHERE manifest_sha256 = ?1",
+                          "DELETE FROM import_placed_files WHERE manifest_sha256 = ?1"}) {
+    Statement slot;
+    auto statement = impl_->prepared(slot, sql);
+    if (!statement) return std::unexpected(statement.error());
+    sqlite3_bind_text(*statement, 1, manifest_sha256.c_str(), -1, SQLITE_TRANSIENT);
+    if (auto done = impl_->step_done(*statement, "forget import progress"); !done) return done;
+  }
+  return transaction->commit();
 }
 
 }  // namespace wsa::state

@@ -17,12 +17,12 @@ namespace wsa::state {
 
 namespace fs = boost::filesystem;
 
-// PRAGMA user_version of the schema this build writes; older and newer ledgers are refused with
-// distinct messages (a newer one names the tool version to use).
-inline constexpr int kLedgerSchemaVersion = 1;
+// PRAGMA user_version of the schema this build writes; a schema-1 ledger is migrated in place (2 only
+// adds the import resume tables), newer ledgers are refused naming the schema they have.
+inline constexpr int kLedgerSchemaVersion = 2;
 
 enum class RunKind { kExport, kImport };
-enum class RunStatus { kRunning, kSucceeded, kFailed, kGapsRemain, kWsusutilFailed };
+enum class RunStatus { kRunning, kSucceeded, kFailed, kGapsRemain, kWsusutilFailed, kInterrupted };
 const char* to_string(RunKind kind);
 const char* to_string(RunStatus status);
 
@@ -50,6 +50,22 @@ struct CachedHash {
   std::optional<std::uint64_t> file_id;
   std::string sha256_hex;
   std::string sha1_hex;
+};
+
+// A content volume an import hashed in full, with the size and time it had then (schema 2).
+struct VerifiedVolume {
+  std::string name;
+  std::uint64_t size = 0;
+  std::int64_t mtime_ns = 0;
+};
+
+// A content file an import placed (or found intact) in WsusContent, with the size and time it had
+// then (schema 2).
+struct PlacedFile {
+  std::string path;
+  std::uint64_t size = 0;
+  std::int64_t mtime_ns = 0;
+  std::string sha256_hex;
 };
 
 // Not thread-safe: one Ledger per thread. Several processes may share the file (SQLite locking).
@@ -101,6 +117,17 @@ class Ledger {
   Result<void> forget_shipped(const std::vector<std::string>& paths);
   // The highest sequence of a package that carried `path` (any SHA-256), if any carried it.
   Result<std::optional<std::uint64_t>> shipped_sequence(const std::string& path);
+
+  // Import resume (schema 2), keyed by the package's manifest SHA-256 so a later run of the same
+  // package finds what an interrupted one already did.
+  Result<std::vector<VerifiedVolume>> verified_volumes(const std::string& manifest_sha256);
+  Result<void> record_verified_volume(const std::string& manifest_sha256, const VerifiedVolume& volume);
+  Result<std::vector<PlacedFile>> placed_files(const std::string& manifest_sha256);
+  // Inserts or replaces every file in one transaction.
+  Result<void> record_placed_files(const std::string& manifest_sha256, std::int64_t run_id,
+                                   const std::vector<PlacedFile>& files);
+  // Drops the package's resume rows (once it is applied they are never needed again).
+  Result<void> forget_import_progress(const std::string& manifest_sha256);
 
  private:
   Ledger() = default;
