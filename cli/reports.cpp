@@ -44,8 +44,16 @@ void print_export(const exporting::ExportReport& report, bool json_output) {
           {"volumes", report.volumes},
           {"metadata", {{"name", report.metadata_name}, {"bytes", report.metadata_bytes}}},
           {"mismatched", report.mismatched},
+          {"requested_missing", report.requested_missing},
+          {"files_resent", report.files_resent},
+          {"interrupted", report.interrupted},
           {"warnings", report.warnings}});
     return;
+  }
+  for (auto sequence : report.interrupted) {
+    std::printf("Export of sequence %llu was interrupted earlier; recorded as failed (its .partial folder is "
+                "removed)\n",
+                static_cast<unsigned long long>(sequence));
   }
   for (const auto& warning : report.warnings) std::fprintf(stderr, "wsus-airgap: warning: %s\n", warning.c_str());
   for (const auto& file : report.mismatched) {
@@ -58,6 +66,10 @@ void print_export(const exporting::ExportReport& report, bool json_output) {
               format_bytes(report.bytes_carried).c_str(), format_bytes(report.bytes_total).c_str(),
               static_cast<unsigned long long>(report.files_hashed),
               static_cast<unsigned long long>(report.files_from_cache));
+  if (report.files_resent > 0) {
+    std::printf("  requested: %llu file(s) carried because the offline server asked for them\n",
+                static_cast<unsigned long long>(report.files_resent));
+  }
   if (report.dry_run) return;
   std::printf("  metadata:  %s (%s)\n", report.metadata_name.c_str(), format_bytes(report.metadata_bytes).c_str());
   std::printf("  volumes:   %zu\n", report.volumes.size());
@@ -117,14 +129,46 @@ void print_import(const importing::ImportReport& report, bool json_output) {
                           {"files_placed", p.files_placed},
                           {"bytes_placed", p.bytes_placed},
                           {"files_already_present", p.files_already_present},
+                          {"files_skipped", p.files_skipped},
+                          {"volumes_hashed", p.volumes_hashed},
+                          {"volumes_skipped", p.volumes_skipped},
+                          {"resumed", p.resumed},
                           {"metadata_imported", p.metadata_imported}});
     }
-    emit({{"command", "import"},
-          {"dry_run", report.dry_run},
-          {"exit_code", static_cast<int>(report.exit_code)},
-          {"packages", packages},
-          {"missing", report.missing},
-          {"incomplete", path_strings(report.incomplete)}});
+    json missing_files = json::array();
+    for (const auto& m : report.missing_details) {
+      missing_files.push_back({{"path", m.path},
+                               {"reason", m.reason},
+                               {"update_id", m.update_id},
+                               {"title", m.title},
+                               {"kb", m.kb}});
+    }
+    json document = {{"command", "import"},
+                     {"dry_run", report.dry_run},
+                     {"exit_code", static_cast<int>(report.exit_code)},
+                     {"packages", packages},
+                     {"missing", report.missing},
+                     {"missing_files", missing_files},
+                     {"incomplete", path_strings(report.incomplete)},
+                     {"would_place", report.would_place},
+                     {"interrupted_runs", report.interrupted_runs},
+                     {"receipts", path_strings(report.receipts)},
+                     {"request", report.request ? json(report.request->string()) : json(nullptr)},
+                     {"mirror", nullptr}};
+    if (const auto& m = report.mirror) {
+      const auto none = std::vector<std::string>{};
+      document["mirror"] = {{"package", m->package},
+                            {"purge", m->purge},
+                            {"dry_run", m->dry_run},
+                            {"would_remove", m->dry_run ? m->removed : none},
+                            {"quarantined", !m->dry_run && !m->purge ? m->removed : none},
+                            {"deleted", !m->dry_run && m->purge ? m->removed : none},
+                            {"kept", m->kept},
+                            {"bytes", m->bytes},
+                            {"quarantine", m->quarantine ? json(m->quarantine->string()) : json(nullptr)},
+                            {"note", m->note}};
+    }
+    emit(document);
     return;
   }
   for (const auto& p : report.packages) {
@@ -134,21 +178,74 @@ void print_import(const importing::ImportReport& report, bool json_output) {
     }
     std::printf("%-16s %s (%s): %llu file(s) placed (%s), %llu already present%s\n", p.result.c_str(),
                 p.folder.c_str(), p.mode.c_str(), static_cast<unsigned long long>(p.files_placed),
-                format_bytes(p.bytes_placed).c_str(), static_cast<unsigned long long>(p.files_already_present),
+                format_bytes(p.bytes_placed).c_str(),
+                static_cast<unsigned long long>(p.files_already_present),
                 p.metadata_imported ? ", metadata imported" : "");
+    if (p.resumed) {
+      std::printf(
+          "resumed          %s: %llu file(s) placed by the interrupted run, %llu volume(s) not hashed "
+          "again\n",
+          p.folder.c_str(), static_cast<unsigned long long>(p.files_skipped),
+          static_cast<unsigned long long>(p.volumes_skipped));
+    }
+  }
+  if (report.interrupted_runs > 0) {
+    std::printf("%llu earlier import run(s) were interrupted and are recorded as such (see status)\n",
+                static_cast<unsigned long long>(report.interrupted_runs));
   }
   for (const auto& folder : report.incomplete) {
     std::printf("skipped          %s (incomplete: no manifest.json)\n", folder.string().c_str());
   }
-  if (!report.missing.empty()) {
-    std::printf("%zu content file(s) listed by the export server are missing here:\n", report.missing.size());
-    for (std::size_t i = 0; i < report.missing.size() && i < 20; ++i) std::printf("  %s\n", report.missing[i].c_str());
-    if (report.missing.size() > 20) std::printf("  ... and %zu more (use --json for all)\n", report.missing.size() - 20);
-    std::printf("WSUS will show their updates as \"Failed to download\": carry them over with the next export.\n");
+  auto list = [](const std::vector<std::string>& paths) {
+    for (std::size_t i = 0; i < paths.size() && i < 20; ++i) std::printf("  %s\n", paths[i].c_str());
+    if (paths.size() > 20) std::printf("  ... and %zu more (use --json for all)\n", paths.size() - 20);
+  };
+  if (report.dry_run && !report.would_place.empty()) {
+    std::printf("would place %zu content file(s):\n", report.would_place.size());
+    list(report.would_place);
   }
+  if (const auto& m = report.mirror) {
+    if (!m->note.empty()) {
+      std::printf("mirror: %s\n", m->note.c_str());
+    } else if (m->removed.empty()) {
+      std::printf("mirror: nothing to remove; the content folder holds no file the export server dropped\n");
+    } else if (m->dry_run) {
+      std::printf("mirror: would %s %zu file(s) (%s) the export server no longer has:\n",
+                  m->purge ? "delete" : "quarantine", m->removed.size(), format_bytes(m->bytes).c_str());
+      list(m->removed);
+    } else if (m->purge) {
+      std::printf("mirror: deleted %zu file(s) (%s) the export server no longer has\n", m->removed.size(),
+                  format_bytes(m->bytes).c_str());
+    } else {
+      std::printf("mirror: moved %zu file(s) (%s) the export server no longer has into %s\n",
+                  m->removed.size(), format_bytes(m->bytes).c_str(),
+                  m->quarantine ? m->quarantine->string().c_str() : "");
+    }
+    if (!m->kept.empty()) {
+      std::printf("mirror: kept %zu file(s) the export server dropped but its metadata still references\n",
+                  m->kept.size());
+    }
+  }
+  if (!report.missing_details.empty()) {
+    std::printf("%zu content file(s) are missing here:\n", report.missing_details.size());
+    for (std::size_t i = 0; i < report.missing_details.size() && i < 20; ++i) {
+      const auto& f = report.missing_details[i];
+      std::string update = f.title.empty() ? std::string() : "  needed by " + f.title;
+      if (!f.kb.empty()) update += " (KB" + f.kb + ")";
+      std::printf("  %s (%s)%s\n", f.path.c_str(), f.reason.c_str(), update.c_str());
+    }
+    if (report.missing_details.size() > 20) {
+      std::printf("  ... and %zu more (use --json for all)\n", report.missing_details.size() - 20);
+    }
+    std::printf(
+        "WSUS will show their updates as \"Failed to download\": carry them over with the next export.\n");
+  }
+  for (const auto& receipt : report.receipts) std::printf("receipt written: %s\n", receipt.string().c_str());
+  if (report.request) std::printf("content request written: %s\n", report.request->string().c_str());
 }
 
-void print_status(const std::string& ledger_id, const std::vector<state::RunRecord>& history, bool json_output) {
+void print_status(const std::string& ledger_id, const std::vector<state::RunRecord>& history,
+                  bool json_output) {
   if (json_output) {
     json runs = json::array();
     for (const auto& r : history) {
