@@ -88,6 +88,9 @@ struct ProcessOptions {
 Result<ProcessResult> run_process(const fs::path& program, const std::vector<std::string>& args,
                                   const ProcessOptions& options);
 
+// The path as UTF-8, for libraries that take UTF-8 file names on every platform (SQLite).
+std::string utf8_path(const fs::path& path);
+
 // This machine's name, used to label ledgers and receipts.
 std::string host_name();
 

@@ -204,6 +204,8 @@ Result<ProcessResult> run_process(const fs::path& program, const std::vector<std
   }
 }
 
+std::string utf8_path(const fs::path& path) { return path.string(); }
+
 std::string host_name() {
   char buffer[256] = {};
   if (::gethostname(buffer, sizeof buffer - 1) != 0) return "unknown-host";

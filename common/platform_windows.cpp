@@ -258,6 +258,15 @@ Result<ProcessResult> run_process(const fs::path& program, const std::vector<std
   return result;
 }
 
+std::string utf8_path(const fs::path& path) {
+  std::wstring wide = path.wstring();
+  if (wide.empty()) return {};
+  int size = WideCharToMultiByte(CP_UTF8, 0, wide.data(), static_cast<int>(wide.size()), nullptr, 0, nullptr, nullptr);
+  std::string utf8(static_cast<std::size_t>(size), '\0');
+  WideCharToMultiByte(CP_UTF8, 0, wide.data(), static_cast<int>(wide.size()), utf8.data(), size, nullptr, nullptr);
+  return utf8;
+}
+
 std::string host_name() {
   char buffer[MAX_COMPUTERNAME_LENGTH + 1] = {};
   DWORD size = sizeof buffer;

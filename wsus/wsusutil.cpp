@@ -1,5 +1,6 @@
 #include "wsus/wsusutil.h"
 
+#include <boost/filesystem/fstream.hpp>
 #include <boost/filesystem/operations.hpp>
 
 #include <fstream>
@@ -23,7 +24,7 @@ bool is_error_line(const std::string& line) {
 
 std::vector<std::string> log_error_lines(const fs::path& log, std::size_t limit) {
   std::vector<std::string> lines;
-  std::ifstream in(log.string(), std::ios::binary);
+  boost::filesystem::ifstream in(log, std::ios::binary);  // wide paths on Windows
   std::string line;
   std::size_t read_bytes = 0;
   // A hostile or runaway log must not cost unbounded time: read at most 64 MiB of it.
