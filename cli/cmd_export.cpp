@@ -13,25 +13,39 @@ namespace wsa::cli {
 
 Runner define_export(CLI::App& app) {
   struct Args {
-    std::string content, media, state, wsusutil, metadata, volume_size;
-    std::vector<std::string> keys;
+    std::string content, media, state, wsusutil, metadata, volume_size, receipt, request;
+    std::vector<std::string> keys, receipt_trust;
     std::uint64_t expires_days = 0;
-    bool full = false, dry_run = false, json = false, rehash = false, skip_mismatched = false, allow_empty = false;
+    bool full = false, dry_run = false, json = false, rehash = false, skip_mismatched = false,
+         allow_empty = false;
   };
   auto args = std::make_shared<Args>();
   app.add_option("--content", args->content, "WsusContent folder of the connected server");
-  app.add_option("--media", args->media, "Folder on the removable media that receives the package (required)");
+  app.add_option("--media", args->media,
+                 "Folder on the removable media that receives the package (required)");
   app.add_option("--key", args->keys, "Signing key made by keygen (repeat for several signers)");
   app.add_option("--state", args->state, "Export ledger (SQLite): sequence numbers, hash cache, history");
-  auto* wsusutil = app.add_option("--wsusutil", args->wsusutil, "wsusutil.exe to run for the metadata export");
-  auto* metadata = app.add_option("--metadata", args->metadata, "An existing wsusutil export package instead");
+  auto* wsusutil =
+      app.add_option("--wsusutil", args->wsusutil, "wsusutil.exe to run for the metadata export");
+  auto* metadata =
+      app.add_option("--metadata", args->metadata, "An existing wsusutil export package instead");
   wsusutil->excludes(metadata);
   app.add_flag("--full", args->full, "Carry every content file, not only what the offline side lacks");
   app.add_option("--volume-size", args->volume_size, "Largest volume file, e.g. 4G (FAT32: 4 GiB - 1 byte)");
-  app.add_option("--expires-in-days", args->expires_days, "Refuse the package on import after this many days");
+  app.add_option("--expires-in-days", args->expires_days,
+                 "Refuse the package on import after this many days");
   app.add_flag("--rehash", args->rehash, "Read every content file, ignoring the hash cache");
-  app.add_flag("--skip-mismatched", args->skip_mismatched, "Export the rest when some files do not match their names");
+  app.add_flag("--skip-mismatched", args->skip_mismatched,
+               "Export the rest when some files do not match their names");
   app.add_flag("--allow-empty", args->allow_empty, "Export even when the content folder holds no files");
+  auto* receipt = app.add_option("--receipt", args->receipt,
+                                 "Receipt from the offline server's import: also re-send the files it lacks");
+  auto* request =
+      app.add_option("--request", args->request,
+                     "Content request (or receipt) from the offline server: carry exactly those files");
+  receipt->excludes(request);
+  app.add_option("--receipt-trust", args->receipt_trust,
+                 "Public key that must have signed the receipt (repeat for several; default: not checked)");
   app.add_flag("--dry-run", args->dry_run, "Show what would be exported; write nothing");
   app.add_flag("--json", args->json, "Print the result as JSON");
   return [args]() {
@@ -50,7 +64,11 @@ Runner define_export(CLI::App& app) {
     options.rehash = args->rehash;
     options.skip_mismatched = args->skip_mismatched;
     options.allow_empty = args->allow_empty;
-    if (!args->volume_size.empty()) options.volume_size = parse_size_option(args->volume_size, "--volume-size");
+    if (!args->receipt.empty()) options.receipt = fs::path(args->receipt);
+    if (!args->request.empty()) options.request = fs::path(args->request);
+    options.receipt_trust = to_paths(args->receipt_trust);
+    if (!args->volume_size.empty())
+      options.volume_size = parse_size_option(args->volume_size, "--volume-size");
     if (args->expires_days > 0) options.expires_in_days = args->expires_days;
     options.show_progress = !args->json && platform::is_terminal(stderr);
     auto report = exporting::run_export(options);

@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <ctime>
+#include <limits>
+#include <map>
+#include <set>
 
 #include "common/atomic_file.h"
 #include "common/digest.h"
@@ -13,6 +16,7 @@
 #include "export/volume_writer.h"
 #include "manifest/inventory.h"
 #include "manifest/keys.h"
+#include "manifest/receipt.h"
 #include "manifest/transfer_manifest.h"
 #include "manifest/trust.h"
 #include "state/ledger.h"
@@ -39,11 +43,19 @@ struct ExportRun {
   fs::path partial_dir;  // wsus-airgap-NNNNNN.partial while being written
   fs::path final_dir;
   ExportReport report;
+  // Files asked for by --receipt or --request, by canonical path.
+  std::map<std::string, manifest::RequestedFile> requested;
+  bool exactly_requested = false;  // --request: carry only `requested`
+  std::string receipt_note;        // what the ledger records about the receipt
 };
+
+// The message an interrupted run is finished with, so `status` shows what happened to it.
+constexpr const char* kInterruptedMessage = "interrupted (the process ended before the package was finished)";
 
 std::vector<manifest::SigningKey> load_keys(const ExportOptions& options) {
   if (options.keys.empty()) {
-    fail(ExitCode::kUsage, "export", "no signing key given", "create one with 'wsus-airgap keygen --out NAME' and pass --key NAME.key");
+    fail(ExitCode::kUsage, "export", "no signing key given",
+         "create one with 'wsus-airgap keygen --out NAME' and pass --key NAME.key");
   }
   std::vector<manifest::SigningKey> keys;
   for (const auto& file : options.keys) keys.push_back(value_or_throw(manifest::SigningKey::load(file)));
@@ -64,10 +76,13 @@ PinnedFile obtain_metadata(ExportRun& run) {
     value_or_throw(wsus::run_wsusutil(*options.wsusutil, "export", target, log, options.wsusutil_timeout));
   } else {
     target = run.partial_dir / ("metadata" + options.metadata->extension().string());
-    if (options.metadata->filename().string().ends_with(".xml.gz")) target = run.partial_dir / "metadata.xml.gz";
+    if (options.metadata->filename().string().ends_with(".xml.gz"))
+      target = run.partial_dir / "metadata.xml.gz";
     boost::system::error_code ec;
     fs::copy_file(*options.metadata, target, fs::copy_options::none, ec);
-    if (ec) fail(ExitCode::kOperational, options.metadata->string(), "cannot copy into the package: " + ec.message());
+    if (ec)
+      fail(ExitCode::kOperational, options.metadata->string(),
+           "cannot copy into the package: " + ec.message());
   }
   auto checked = wsus::check_export_package(target);
   if (!checked) {
@@ -84,10 +99,100 @@ PinnedFile obtain_metadata(ExportRun& run) {
   return pinned;
 }
 
-// The offline side lacks what was never shipped (or was shipped with other bytes). --full ships all.
+// The offline side lacks what was never shipped (or was shipped with other bytes), and what its receipt
+// says it lost. --full ships all; --request ships exactly what was asked.
 bool should_carry(ExportRun& run, const verify::ContentFile& file) {
+  const bool asked = run.requested.contains(file.path);
+  if (run.exactly_requested) {
+    if (asked) ++run.report.files_resent;
+    return asked;
+  }
   if (run.report.mode == "full") return true;
-  return !value_or_throw(run.ledger.was_shipped(file.path, file.digests.sha256_hex));
+  if (!value_or_throw(run.ledger.was_shipped(file.path, file.digests.sha256_hex))) return true;
+  if (asked) ++run.report.files_resent;
+  return asked;
+}
+
+std::string describe_update(const manifest::RequestedFile& file) {
+  std::string known;
+  if (!file.kb.empty()) known = file.kb;
+  if (!file.title.empty()) known += (known.empty() ? "" : " ") + ("\"" + file.title + "\"");
+  if (!file.update_id.empty()) known += (known.empty() ? "update " : ", update ") + file.update_id;
+  return known.empty() ? "" : " (needed by " + known + ")";
+}
+
+std::optional<manifest::TrustStore> load_receipt_trust(const ExportOptions& options) {
+  if (options.receipt_trust.empty()) return std::nullopt;
+  return value_or_throw(manifest::TrustStore::load(options.receipt_trust));
+}
+
+// A receipt is checked before wsusutil runs: a receipt for another chain or a sequence this ledger never
+// made means the operator mixed up media or ledgers, and an hour of wsusutil would be wasted.
+void read_receipt(ExportRun& run, const manifest::TrustStore* trust) {
+  const fs::path& file = *run.options.receipt;
+  auto bytes = value_or_throw(read_small_file(file, manifest::kMaxReceiptBytes));
+  auto receipt = value_or_throw(manifest::parse_receipt(bytes, file.string(), trust));
+  const std::string& ledger_id = run.ledger.ledger_id();
+  if (receipt.source_id != ledger_id) {
+    fail(ExitCode::kIntegrity, file.string(),
+         "is a receipt for export source " + receipt.source_id + "; this ledger is " + ledger_id,
+         "give the receipt written after importing this server's packages, or the --state ledger that "
+         "exported "
+         "them");
+  }
+  const std::uint64_t last = run.previous ? run.previous->sequence : 0;
+  if (receipt.applied_sequence > last) {
+    fail(ExitCode::kIntegrity, file.string(),
+         "says sequence " + std::to_string(receipt.applied_sequence) + " was applied, but this ledger (" +
+             run.options.state.string() + ") has exported only up to sequence " + std::to_string(last),
+         "the receipt belongs to another ledger or was altered; use the ledger that exported those packages");
+  }
+  if (receipt.applied_sequence > 0) {
+    std::optional<state::RunRecord> made;
+    for (auto& record : value_or_throw(run.ledger.history(std::numeric_limits<std::uint32_t>::max()))) {
+      if (record.kind == state::RunKind::kExport && record.status == state::RunStatus::kSucceeded &&
+          record.sequence == receipt.applied_sequence) {
+        made = std::move(record);
+      }
+    }
+    if (!made || made->manifest_sha256 != receipt.applied_manifest_sha256) {
+      fail(ExitCode::kIntegrity, file.string(),
+           "says sequence " + std::to_string(receipt.applied_sequence) + " had manifest " +
+               receipt.applied_manifest_sha256 + ", but this ledger exported sequence " +
+               std::to_string(receipt.applied_sequence) + " with " +
+               (made ? "manifest " + made->manifest_sha256 : "no recorded manifest"),
+           "the receipt answers a package this ledger did not make; check the ledger and the receipt's "
+           "origin");
+    }
+  }
+  for (auto& wanted : receipt.missing) run.requested.emplace(wanted.path, std::move(wanted));
+  run.receipt_note = "receipt " + file.filename().string() + " from " +
+                     (receipt.offline_host.empty() ? receipt.offline_ledger_id : receipt.offline_host) +
+                     " (applied sequence " + std::to_string(receipt.applied_sequence) + ", " +
+                     std::to_string(run.requested.size()) + " file(s) missing)";
+}
+
+// Runs left kRunning by a killed export would otherwise look as if they were still going.
+void close_interrupted_runs(ExportRun& run) {
+  for (const auto& record : value_or_throw(run.ledger.interrupted_runs())) {
+    if (record.kind != state::RunKind::kExport) continue;
+    value_or_throw(
+        run.ledger.finish_run(record.id, state::RunStatus::kFailed, "", kInterruptedMessage, 0, 0));
+    run.report.interrupted.push_back(record.sequence);
+  }
+}
+
+// What was asked for but cannot be sent: the operator must learn which update stays incomplete offline.
+void report_unavailable_requests(ExportRun& run, const std::vector<const verify::ContentFile*>& shippable) {
+  std::set<std::string> present;
+  for (const auto* file : shippable) present.insert(file->path);
+  for (const auto& [path, wanted] : run.requested) {
+    if (present.contains(path)) continue;
+    run.report.requested_missing.push_back(path);
+    run.report.warnings.push_back(path + describe_update(wanted) + " is asked for but is not in " +
+                                  run.options.content.string() +
+                                  " (or does not match its name); WSUS must download it again here first");
+  }
 }
 
 void refuse_unusable_source(const ExportOptions& options, const verify::ContentListing& listing) {
@@ -123,16 +228,36 @@ ExportReport run_export(const ExportOptions& options) {
     fail(ExitCode::kUsage, "export", "give exactly one of --wsusutil and --metadata");
   }
   // Two runs must never interleave their sequences or their package folders.
-  auto lock = value_or_throw(platform::ExclusiveLock::try_acquire(fs::path(options.state.string() + ".lock")));
+  auto lock =
+      value_or_throw(platform::ExclusiveLock::try_acquire(fs::path(options.state.string() + ".lock")));
   auto ledger = value_or_throw(state::Ledger::open(options.state));
-  ExportRun run{options, ledger, {}, 0, std::nullopt, {}, {}, {}};
+  ExportRun run{options, ledger, {}, 0, std::nullopt, {}, {}, {}, {}, false, {}};
   run.report.dry_run = options.dry_run;
 
   // Keys first: a missing key must not cost an hour of wsusutil.
   if (!options.dry_run) run.keys = load_keys(options);
   for (const auto& key : run.keys) run.report.key_ids.push_back(key.key_id());
+  if (!options.dry_run) close_interrupted_runs(run);
 
   run.previous = value_or_throw(ledger.last_successful_export());
+  if (options.receipt && options.request) {
+    fail(ExitCode::kUsage, "export", "give at most one of --receipt and --request");
+  }
+  auto trust = load_receipt_trust(options);
+  if (options.receipt) read_receipt(run, trust ? &*trust : nullptr);
+  if (options.request) {
+    if (options.full) fail(ExitCode::kUsage, "export", "--request and --full exclude each other");
+    for (auto& wanted :
+         value_or_throw(manifest::read_requested_files(*options.request, trust ? &*trust : nullptr))) {
+      run.requested.emplace(wanted.path, std::move(wanted));
+    }
+    run.exactly_requested = true;
+  }
+  if (run.exactly_requested && !run.previous) {
+    fail(ExitCode::kUsage, options.request->string(),
+         "asks for files, but this ledger has exported nothing yet",
+         "export a full package first (without --request)");
+  }
   run.sequence = run.previous ? run.previous->sequence + 1 : 1;
   // The first package carries everything, so it is a full one whatever was asked.
   const bool full = options.full || !run.previous;
@@ -182,8 +307,10 @@ ExportReport run_export(const ExportOptions& options) {
     // A file whose bytes do not match its SHA-1 name would be refused by WSUS clients; never ship it.
     std::vector<const verify::ContentFile*> shippable;
     for (const auto& file : listing.files) {
-      if (file.name_matches()) shippable.push_back(&file);
-      else run.report.mismatched.push_back(file.path);
+      if (file.name_matches())
+        shippable.push_back(&file);
+      else
+        run.report.mismatched.push_back(file.path);
     }
     if (!run.report.mismatched.empty() && !options.skip_mismatched) {
       std::string list;
@@ -192,10 +319,12 @@ ExportReport run_export(const ExportOptions& options) {
       }
       fail(ExitCode::kIntegrity, options.content.string(),
            std::to_string(run.report.mismatched.size()) + " file(s) do not match their SHA-1 names:" + list,
-           "WSUS re-downloads such files on the connected server (run 'wsusutil reset'); or pass --skip-mismatched "
+           "WSUS re-downloads such files on the connected server (run 'wsusutil reset'); or pass "
+           "--skip-mismatched "
            "to export the rest now");
     }
 
+    report_unavailable_requests(run, shippable);
     std::vector<bool> carry(shippable.size());
     for (std::size_t i = 0; i < shippable.size(); ++i) {
       carry[i] = should_carry(run, *shippable[i]);
@@ -210,8 +339,8 @@ ExportReport run_export(const ExportOptions& options) {
 
     // Content: one read of each carried file, hashed again while written, so a file that changed
     // since the scan is caught rather than shipped with a stale digest.
-    std::uint64_t volume_size = options.volume_size == 0 ? std::numeric_limits<std::uint64_t>::max()
-                                                         : options.volume_size;
+    std::uint64_t volume_size =
+        options.volume_size == 0 ? std::numeric_limits<std::uint64_t>::max() : options.volume_size;
     if (volume_size == (4ULL << 30)) volume_size = kFat32Limit;
     Progress write_progress("writing volumes", run.report.bytes_carried, run.report.files_carried,
                             options.show_progress);
@@ -228,7 +357,8 @@ ExportReport run_export(const ExportOptions& options) {
         }
         shipped.emplace_back(file.path, file.digests.sha256_hex);
       }
-      value_or_throw(inventory.add({file.path, file.size, file.digests.sha256_hex, file.digests.sha1_hex, carry[i]}));
+      value_or_throw(
+          inventory.add({file.path, file.size, file.digests.sha256_hex, file.digests.sha1_hex, carry[i]}));
     }
     auto volumes = value_or_throw(writer.finish());
     write_progress.finish();
@@ -250,23 +380,31 @@ ExportReport run_export(const ExportOptions& options) {
     std::string manifest_bytes = manifest::serialize_manifest(m);
     std::vector<manifest::Signature> signatures;
     for (const auto& key : run.keys) signatures.push_back({key.key_id(), key.sign(manifest_bytes)});
-    value_or_throw(write_file_atomically(run.partial_dir / "signatures.json", manifest::serialize_signatures(signatures)));
+    value_or_throw(write_file_atomically(run.partial_dir / "signatures.json",
+                                         manifest::serialize_signatures(signatures)));
     value_or_throw(write_file_atomically(run.partial_dir / "manifest.json", manifest_bytes));
     fs::rename(run.partial_dir, run.final_dir, ec);
-    if (ec) fail(ExitCode::kOperational, run.final_dir.string(), "cannot finish the package folder: " + ec.message());
+    if (ec)
+      fail(ExitCode::kOperational, run.final_dir.string(),
+           "cannot finish the package folder: " + ec.message());
 
     run.report.manifest_sha256 = sha256_hex(manifest_bytes);
     for (const auto& volume : volumes) run.report.volumes.push_back(volume.name);
     value_or_throw(ledger.record_shipped(run.sequence, shipped));
+    std::string message = "exported " + std::to_string(run.report.files_carried) + " file(s)";
+    if (run.exactly_requested) {
+      message += " requested by " + options.request->filename().string();
+    } else if (!run.receipt_note.empty()) {
+      message += "; " + run.receipt_note + ", " + std::to_string(run.report.files_resent) + " re-sent";
+    }
     value_or_throw(ledger.finish_run(run_id, state::RunStatus::kSucceeded, run.report.manifest_sha256,
-                                     "exported " + std::to_string(run.report.files_carried) + " file(s)",
-                                     run.report.files_carried, run.report.bytes_carried));
+                                     message, run.report.files_carried, run.report.bytes_carried));
     return run.report;
   } catch (const AirgapError& error) {
     remove_partial(run.partial_dir);
     if (run_id != 0) {
       auto status = error.error().code == ExitCode::kWsusutil ? state::RunStatus::kWsusutilFailed
-                                                             : state::RunStatus::kFailed;
+                                                              : state::RunStatus::kFailed;
       (void)ledger.finish_run(run_id, status, "", error.error().why.substr(0, 500), 0, 0);
     }
     throw;

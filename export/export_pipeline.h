@@ -4,6 +4,7 @@
 
 #include <boost/filesystem/path.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -16,20 +17,26 @@ namespace wsa::exporting {
 namespace fs = boost::filesystem;
 
 struct ExportOptions {
-  fs::path content;                 // the connected server's WsusContent
-  fs::path media;                   // where the package folder is written
-  std::vector<fs::path> keys;       // signing keys (one signature each)
-  fs::path state;                   // export ledger
-  std::optional<fs::path> wsusutil; // run `<wsusutil> export`
-  std::optional<fs::path> metadata; // or take this existing package
+  fs::path content;                  // the connected server's WsusContent
+  fs::path media;                    // where the package folder is written
+  std::vector<fs::path> keys;        // signing keys (one signature each)
+  fs::path state;                    // export ledger
+  std::optional<fs::path> wsusutil;  // run `<wsusutil> export`
+  std::optional<fs::path> metadata;  // or take this existing package
   bool full = false;
   bool dry_run = false;
   bool rehash = false;
-  bool skip_mismatched = false;     // ship the rest when some files do not match their names
-  bool allow_empty = false;         // ship a package for an empty content store
-  std::uint64_t volume_size = 0;    // 0: one volume
+  bool skip_mismatched = false;   // ship the rest when some files do not match their names
+  bool allow_empty = false;       // ship a package for an empty content store
+  std::uint64_t volume_size = 0;  // 0: one volume
   std::optional<std::uint64_t> expires_in_days;
   bool show_progress = false;
+  // Re-send what the offline side reports missing (a receipt from its import), besides the usual delta.
+  std::optional<fs::path> receipt;
+  // Public keys one of which must have signed the receipt (or a receipt given as --request); none: unchecked.
+  std::vector<fs::path> receipt_trust;
+  // Carry exactly the files a content request (or receipt) lists, instead of the delta.
+  std::optional<fs::path> request;
   std::chrono::seconds wsusutil_timeout{6 * 3600};
 };
 
@@ -50,6 +57,9 @@ struct ExportReport {
   std::uint64_t metadata_bytes = 0;
   std::vector<std::string> mismatched;  // content files whose bytes do not match their SHA-1 name
   std::vector<std::string> warnings;
+  std::vector<std::string> requested_missing;  // asked for by --receipt/--request, absent from the source
+  std::uint64_t files_resent = 0;              // carried only because --receipt/--request asked for them
+  std::vector<std::uint64_t> interrupted;      // sequences of earlier runs found killed, now recorded so
   bool dry_run = false;
 };
 
