@@ -7,6 +7,7 @@ packages=(
   libboost-filesystem-dev zlib1g-dev libarchive-dev libssl-dev libsqlite3-dev libexpat1-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev catch2
   gcab rsync
+  chromium
 )
 
 missing=()
