@@ -25,11 +25,13 @@ namespace wsa::verify {
 namespace fs = boost::filesystem;
 
 struct FileGap {
-  std::string path;     // canonical "XX/<SHA1>.ext"
-  std::string name;     // original file name from the metadata, when known
-  std::string problem;  // "missing", "wrong size: 10 bytes, expected 12", "SHA-1 mismatch", "SHA-256 mismatch"
+  std::string path;  // canonical "XX/<SHA1>.ext"
+  std::string name;  // original file name from the metadata, when known
+  std::string
+      problem;  // "missing", "wrong size: 10 bytes, expected 12", "SHA-1 mismatch", "SHA-256 mismatch"
   std::optional<std::uint64_t> expected_size;
-  std::optional<std::uint64_t> carried_by_sequence;  // the transfer package that carried it, when the ledger knows
+  std::optional<std::uint64_t>
+      carried_by_sequence;  // the transfer package that carried it, when the ledger knows
 };
 
 struct UpdateGap {
@@ -44,22 +46,23 @@ struct UpdateGap {
 struct GapReport {
   std::string metadata_package;
   std::uint64_t updates_checked = 0;
-  std::uint64_t files_checked = 0;   // distinct files referenced
-  std::uint64_t files_with_gaps = 0; // distinct files missing or damaged
+  std::uint64_t files_checked = 0;    // distinct files referenced
+  std::uint64_t files_with_gaps = 0;  // distinct files missing or damaged
   bool hashes_verified = false;
-  std::vector<UpdateGap> updates;    // only updates with gaps, sorted by title then id
+  std::vector<UpdateGap> updates;  // only updates with gaps, sorted by title then id
   bool complete() const { return files_with_gaps == 0; }
 };
 
 struct GapOptions {
-  bool verify_hashes = false;         // read every referenced file and check SHA-1 (and SHA-256 when known)
-  state::Ledger* ledger = nullptr;    // names the package that carried each missing file
+  bool verify_hashes = false;       // read every referenced file and check SHA-1 (and SHA-256 when known)
+  state::Ledger* ledger = nullptr;  // names the package that carried each missing file
   Progress* progress = nullptr;
 };
 
 // Streams the metadata package once (bounded memory in its size; memory grows with the number of
 // distinct referenced files and of gaps only). Errors: the reader's (kWsusutil) and I/O (kOperational).
-Result<GapReport> find_gaps(const fs::path& content, const fs::path& metadata_package, const GapOptions& options);
+Result<GapReport> find_gaps(const fs::path& content, const fs::path& metadata_package,
+                            const GapOptions& options);
 
 // The same check for updates listed by another source (the live WSUS server, wsus/live_server.h):
 // `updates` name their files by SHA-1 in file_sha1_hex, `files` describe them (merged by sha1_hex, as
