@@ -166,7 +166,8 @@ void print_import(const importing::ImportReport& report, bool json_output) {
                             {"kept", m->kept},
                             {"bytes", m->bytes},
                             {"quarantine", m->quarantine ? json(m->quarantine->string()) : json(nullptr)},
-                            {"note", m->note}};
+                            {"note", m->note},
+                            {"refusal", m->refusal}};
     }
     emit(document);
     return;
@@ -221,6 +222,7 @@ void print_import(const importing::ImportReport& report, bool json_output) {
                   m->removed.size(), format_bytes(m->bytes).c_str(),
                   m->quarantine ? m->quarantine->string().c_str() : "");
     }
+    if (!m->refusal.empty()) std::printf("mirror: a real run would stop (exit 7): %s\n", m->refusal.c_str());
     if (!m->kept.empty()) {
       std::printf("mirror: kept %zu file(s) the export server dropped but its metadata still references\n",
                   m->kept.size());

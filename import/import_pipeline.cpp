@@ -551,6 +551,10 @@ ImportReport run_import(const ImportOptions& options) {
     if (options.dry_run) {
       for (const auto& file : mirror_plan->remove) report.mirror->removed.push_back(file.path);
       report.mirror->bytes = mirror_plan->remove_bytes;
+      if (mirror_plan->refusal) {
+        report.mirror->refusal = mirror_plan->refusal->message();
+        report.exit_code = ExitCode::kDeleteCap;
+      }
     } else if (!report.missing.empty()) {
       report.mirror->note = "content files are still missing: nothing deleted; mirror again once they arrive";
     } else {

@@ -71,7 +71,8 @@ struct MirrorReport {
   std::vector<std::string> kept;     // extras the metadata still references
   std::uint64_t bytes = 0;
   std::optional<fs::path> quarantine;
-  std::string note;  // why nothing was mirrored, when nothing was
+  std::string note;     // why nothing was mirrored, when nothing was
+  std::string refusal;  // dry run: why a real run would stop with exit 7 (empty when it would not)
 };
 
 struct ImportReport {

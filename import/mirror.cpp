@@ -49,14 +49,15 @@ Result<MirrorPlan> plan_mirror(const verify::VerifiedPackage& package, const fs:
   if (!options.force && plan.offline_files > 0 &&
       (plan.inventory_files == 0 ||
        plan.inventory_files * 100 < plan.offline_files * kSuspiciousInventoryPercent)) {
-    return make_error(
-        ExitCode::kDeleteCap, plan.package,
-        "its inventory lists " + std::to_string(plan.inventory_files) +
-            " file(s) but this WsusContent holds " + std::to_string(plan.offline_files) +
-            ": mirroring it would remove most of the content, so --mirror refuses it as suspicious; "
-            "nothing was imported or deleted",
-        "check that the export ran against the right WsusContent; if the export server really "
-        "dropped that content, add --force-mirror, or import without --mirror");
+    plan.refusal =
+        Error{ExitCode::kDeleteCap, plan.package,
+              "its inventory lists " + std::to_string(plan.inventory_files) +
+                  " file(s) but this WsusContent holds " + std::to_string(plan.offline_files) +
+                  ": mirroring it would remove most of the content, so --mirror refuses it as suspicious; "
+                  "nothing was imported or deleted",
+              "check that the export ran against the right WsusContent; if the export server really "
+              "dropped that content, add --force-mirror, or import without --mirror"};
+    if (!options.dry_run) return std::unexpected(*plan.refusal);
   }
 
   auto referenced = referenced_sha1s(package);
@@ -85,13 +86,15 @@ Result<MirrorPlan> plan_mirror(const verify::VerifiedPackage& package, const fs:
     plan.remove_bytes += file.size;
   }
 
-  if (plan.remove.size() > options.max_delete) {
-    return make_error(ExitCode::kDeleteCap, plan.package,
-                      "--mirror would remove " + std::to_string(plan.remove.size()) +
-                          " content file(s), more than --max-delete " + std::to_string(options.max_delete) +
-                          " allows; nothing was imported or deleted",
-                      "look at the list with --dry-run --json, then raise --max-delete to at least " +
-                          std::to_string(plan.remove.size()) + " if the export server really dropped them");
+  if (plan.remove.size() > options.max_delete && !plan.refusal) {
+    plan.refusal =
+        Error{ExitCode::kDeleteCap, plan.package,
+              "--mirror would remove " + std::to_string(plan.remove.size()) +
+                  " content file(s), more than --max-delete " + std::to_string(options.max_delete) +
+                  " allows; nothing was imported or deleted",
+              "look at the list with --dry-run --json, then raise --max-delete to at least " +
+                  std::to_string(plan.remove.size()) + " if the export server really dropped them"};
+    if (!options.dry_run) return std::unexpected(*plan.refusal);
   }
   return plan;
 }

@@ -49,6 +49,8 @@ struct MirrorPlan {
   std::vector<ExtraFile> remove;      // extras to quarantine or delete
   std::vector<std::string> kept;      // extras the package's metadata still references
   std::uint64_t remove_bytes = 0;
+  // Dry run only: the refusal a real run would stop with (exit 7); the lists are complete anyway.
+  std::optional<Error> refusal;
 };
 
 struct MirrorResult {
@@ -58,7 +60,8 @@ struct MirrorResult {
 };
 
 // Lists the extras and refuses (kDeleteCap, before anything changed) an empty or suspiciously small
-// inventory unless forced, and more removals than max_delete. Reads the inventory and the metadata
+// inventory unless forced, and more removals than max_delete; a dry run lists them all and returns
+// the refusal in the plan instead. Reads the inventory and the metadata
 // package (both verified), and names of the content folder; hashes nothing.
 Result<MirrorPlan> plan_mirror(const verify::VerifiedPackage& package, const fs::path& content,
                                const MirrorOptions& options);

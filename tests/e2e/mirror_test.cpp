@@ -129,6 +129,14 @@ TEST_CASE("import --mirror stops with exit 7 before changing anything when more 
   CHECK(contains(refused.err, "raise --max-delete to at least 3"));
   CHECK(snapshot(scene.offline()) == before);
 
+  // The dry run the hint suggests lists all three and says a real run would stop.
+  auto dry = scene.import_packages({"--mirror", "--max-delete", "2", "--dry-run", "--json"});
+  CHECK(dry.exit_code == 7);
+  auto report = parse_json(dry);
+  CHECK(report["mirror"]["would_remove"].size() == 3);
+  CHECK(contains(report["mirror"]["refusal"].get<std::string>(), "more than --max-delete 2 allows"));
+  CHECK(snapshot(scene.offline()) == before);
+
   auto allowed = scene.import_packages({"--mirror", "--max-delete", "3"});
   INFO(allowed.err);
   CHECK(allowed.exit_code == 0);
