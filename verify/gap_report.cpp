@@ -7,6 +7,7 @@
 #include <array>
 #include <atomic>
 #include <cctype>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <tuple>
@@ -82,11 +83,34 @@ struct ReferencedFile {
 struct ReferencingUpdate {
   std::string update_id;
   std::uint32_t revision = 0;
+  std::uint16_t classification = 0;  // index into the interned classifications; 0 is ""
   std::string title;
   std::string kb;
-  std::string classification;
   std::vector<std::uint32_t> files;  // indices into the file table; sorted and unique after finish()
 };
+
+using Guid = std::array<unsigned char, 16>;
+
+struct GuidHash {
+  std::size_t operator()(const Guid& guid) const noexcept {
+    std::size_t value = 0;
+    for (std::size_t i = 0; i < sizeof value; ++i) value = (value << 8) | guid[i];
+    return value;
+  }
+};
+
+// "8f0e6a3c-1111-..." -> 16 bytes; nullopt for anything else.
+std::optional<Guid> parse_guid(std::string_view text) {
+  std::string hex;
+  for (char c : text) {
+    if (c != '-') hex += c;
+  }
+  auto raw = from_hex(hex);
+  if (!raw || raw->size() != 16) return std::nullopt;
+  Guid guid{};
+  std::copy(raw->begin(), raw->end(), guid.begin());
+  return guid;
+}
 
 // What the metadata says must exist: distinct files and the updates that need them, merged by digest
 // and by update id because the CAB form reports each update twice with different halves of its data.
@@ -102,13 +126,11 @@ class ReferencedContent {
   }
 
   void add_update(const wsus::PackageUpdate& update) {
-    auto [slot, inserted] = update_index_.try_emplace(update.update_id, updates_.size());
-    if (inserted) updates_.push_back({update.update_id, update.revision, {}, {}, {}, {}});
-    ReferencingUpdate& entry = updates_[slot->second];
+    ReferencingUpdate& entry = updates_[update_index(update.update_id)];
     entry.revision = std::max(entry.revision, update.revision);
     if (entry.title.empty()) entry.title = update.title;
     if (entry.kb.empty()) entry.kb = update.kb_article;
-    if (entry.classification.empty()) entry.classification = update.classification;
+    if (entry.classification == 0) entry.classification = intern_classification(update.classification);
     for (const auto& sha1 : update.file_sha1_hex) {
       if (auto index = file_index(sha1)) {
         files_[*index].referenced_by_update = true;
@@ -124,13 +146,45 @@ class ReferencedContent {
       std::sort(update.files.begin(), update.files.end());
       update.files.erase(std::unique(update.files.begin(), update.files.end()), update.files.end());
     }
-    update_index_.clear();
+    update_index_ = {};
+    file_index_ = {};
+    odd_update_index_ = {};
   }
 
-  std::vector<ReferencedFile>& files() { return files_; }
-  const std::vector<ReferencingUpdate>& updates() const { return updates_; }
+  std::deque<ReferencedFile>& files() { return files_; }
+  const std::deque<ReferencingUpdate>& updates() const { return updates_; }
+  const std::string& classification(const ReferencingUpdate& update) const {
+    return classifications_[update.classification];
+  }
 
  private:
+  // Update ids are GUIDs (the reader normalises them), kept as 16 bytes in the index; anything else
+  // goes to a text-keyed index so no id is ever merged with another.
+  std::size_t update_index(const std::string& update_id) {
+    const auto next = static_cast<std::uint32_t>(updates_.size());
+    std::pair<std::uint32_t, bool> found;
+    if (auto guid = parse_guid(update_id)) {
+      auto [slot, added] = update_index_.try_emplace(*guid, next);
+      found = {slot->second, added};
+    } else {
+      auto [slot, added] = odd_update_index_.try_emplace(update_id, next);
+      found = {slot->second, added};
+    }
+    if (found.second) updates_.push_back({update_id, 0, 0, {}, {}, {}});
+    return found.first;
+  }
+
+  // A handful of classifications serve hundreds of thousands of updates.
+  std::uint16_t intern_classification(const std::string& classification) {
+    if (classification.empty()) return 0;
+    for (std::size_t i = 1; i < classifications_.size(); ++i) {
+      if (classifications_[i] == classification) return static_cast<std::uint16_t>(i);
+    }
+    if (classifications_.size() == 0xFFFF) return 0;
+    classifications_.push_back(classification);
+    return static_cast<std::uint16_t>(classifications_.size() - 1);
+  }
+
   std::optional<std::uint32_t> file_index(std::string_view sha1_hex) {
     auto digest = parse_sha1(sha1_hex);
     if (!digest) return std::nullopt;
@@ -139,10 +193,13 @@ class ReferencedContent {
     return slot->second;
   }
 
-  std::vector<ReferencedFile> files_;
+  // Deques, not vectors: growing never copies the whole table, which would double the peak.
+  std::deque<ReferencedFile> files_;
   std::unordered_map<Sha1, std::uint32_t, Sha1Hash> file_index_;
-  std::vector<ReferencingUpdate> updates_;
-  std::unordered_map<std::string, std::size_t> update_index_;
+  std::deque<ReferencingUpdate> updates_;
+  std::unordered_map<Guid, std::uint32_t, GuidHash> update_index_;
+  std::unordered_map<std::string, std::uint32_t> odd_update_index_;
+  std::vector<std::string> classifications_{std::string()};
 };
 
 std::string upper(std::string_view text) {
@@ -294,10 +351,16 @@ Result<GapReport> check_referenced(const fs::path& content, ReferencedContent& r
   report.files_checked = files.size();
   report.hashes_verified = options.verify_hashes;
 
+  // Only problems are kept: a result per referenced file would cost as much as the file table.
   ContentLookup lookup(content);
-  std::vector<FileCheck> checks(files.size());
+  std::vector<std::pair<std::uint32_t, FileCheck>> problems;
+  std::mutex problems_mutex;
   auto checked = parallel_for(files.size(), 0, [&](std::size_t i) -> Result<void> {
-    checks[i] = check_file(lookup, files[i], options.verify_hashes, options.progress);
+    FileCheck check = check_file(lookup, files[i], options.verify_hashes, options.progress);
+    if (!check.problem.empty()) {
+      std::lock_guard lock(problems_mutex);
+      problems.emplace_back(static_cast<std::uint32_t>(i), std::move(check));
+    }
     if (options.progress != nullptr) options.progress->advance(0, 1);
     return {};
   });
@@ -306,9 +369,8 @@ Result<GapReport> check_referenced(const fs::path& content, ReferencedContent& r
 
   // One FileGap per damaged file, shared by every update that needs it.
   std::unordered_map<std::uint32_t, FileGap> gaps;
-  for (std::uint32_t i = 0; i < files.size(); ++i) {
-    if (checks[i].problem.empty()) continue;
-    FileGap gap{checks[i].path, files[i].name, checks[i].problem, files[i].size, std::nullopt};
+  for (auto& [i, check] : problems) {
+    FileGap gap{std::move(check.path), files[i].name, std::move(check.problem), files[i].size, std::nullopt};
     if (options.ledger != nullptr) {
       auto sequence = options.ledger->shipped_sequence(gap.path);
       if (!sequence) return std::unexpected(sequence.error());
@@ -326,7 +388,7 @@ Result<GapReport> check_referenced(const fs::path& content, ReferencedContent& r
                     update.revision,
                     update.title,
                     update.kb,
-                    classification_name(update.classification),
+                    classification_name(referenced.classification(update)),
                     {}};
     for (auto index : update.files) {
       if (auto gap = gaps.find(index); gap != gaps.end()) entry.files.push_back(gap->second);
