@@ -92,7 +92,9 @@ TEST_CASE(
   CHECK(contains(human.out, "interrupted"));
 }
 
-TEST_CASE("a resumed import hashes again a volume whose time changed since the killed run verified it") {
+TEST_CASE(
+    "a resumed import hashes again a volume and re-reads a placed file whose times changed since the killed "
+    "run") {
   Scenario scene("import-resume-touched", 16);
   REQUIRE(scene.export_package({"--volume-size", "256K"}).exit_code == 0);
   auto killed = import_killed_during_wsusutil(scene);
@@ -100,11 +102,16 @@ TEST_CASE("a resumed import hashes again a volume whose time changed since the k
   // Copied again onto the media: same bytes, new time.
   fs::path volume = scene.package(1) / "content.tar.000";
   fs::last_write_time(volume, fs::last_write_time(volume) + 60);
+  // A placed file touched since: read and checked again rather than trusted.
+  auto placed = content_paths(scene.offline());
+  fs::last_write_time(scene.offline() / placed[0], fs::last_write_time(scene.offline() / placed[0]) + 60);
 
   auto resumed = scene.import_packages({"--json"});
   INFO(resumed.err);
   REQUIRE(resumed.exit_code == 0);
   auto package = parse_json(resumed)["packages"][0];
   CHECK(package["volumes_hashed"] == 1);
+  CHECK(package["files_already_present"] == 1);
+  CHECK(package["files_skipped"] == placed.size() - 1);
   CHECK(snapshot(scene.offline()) == snapshot(scene.connected()));
 }
