@@ -7,6 +7,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "common/atomic_file.h"
 #include "common/digest.h"
@@ -47,6 +48,8 @@ struct ExportRun {
   std::map<std::string, manifest::RequestedFile> requested;
   bool exactly_requested = false;  // --request: carry only `requested`
   std::string receipt_note;        // what the ledger records about the receipt
+  // The ledger's shipped set (path -> SHA-256s), read once when the first file is weighed.
+  std::optional<std::unordered_map<std::string, std::vector<std::string>>> shipped;
 };
 
 // The message an interrupted run is finished with, so `status` shows what happened to it.
@@ -108,7 +111,13 @@ bool should_carry(ExportRun& run, const verify::ContentFile& file) {
     return asked;
   }
   if (run.report.mode == "full") return true;
-  if (!value_or_throw(run.ledger.was_shipped(file.path, file.digests.sha256_hex))) return true;
+  // One query for the whole set: a query per file would dominate the re-scan of an unchanged tree.
+  if (!run.shipped) run.shipped = value_or_throw(run.ledger.all_shipped());
+  auto shipped = run.shipped->find(file.path);
+  if (shipped == run.shipped->end() || std::find(shipped->second.begin(), shipped->second.end(),
+                                                 file.digests.sha256_hex) == shipped->second.end()) {
+    return true;
+  }
   if (asked) ++run.report.files_resent;
   return asked;
 }
@@ -231,7 +240,7 @@ ExportReport run_export(const ExportOptions& options) {
   auto lock =
       value_or_throw(platform::ExclusiveLock::try_acquire(fs::path(options.state.string() + ".lock")));
   auto ledger = value_or_throw(state::Ledger::open(options.state));
-  ExportRun run{options, ledger, {}, 0, std::nullopt, {}, {}, {}, {}, false, {}};
+  ExportRun run{options, ledger, {}, 0, std::nullopt, {}, {}, {}, {}, false, {}, std::nullopt};
   run.report.dry_run = options.dry_run;
 
   // Keys first: a missing key must not cost an hour of wsusutil.

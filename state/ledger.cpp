@@ -599,6 +599,28 @@ Result<std::optional<CachedHash>> Ledger::cached_hash(const std::string& path) {
   return std::optional<CachedHash>(std::move(hash));
 }
 
+Result<std::unordered_map<std::string, CachedHash>> Ledger::all_cached_hashes() {
+  // Prepared per call: an export asks once.
+  Statement slot;
+  auto statement =
+      impl_->prepared(slot, "SELECT path, size, mtime_ns, file_id, sha256, sha1 FROM hash_cache");
+  if (!statement) return std::unexpected(statement.error());
+  std::unordered_map<std::string, CachedHash> hashes;
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(*statement)) == SQLITE_ROW) {
+    CachedHash hash;
+    hash.size = from_db(sqlite3_column_int64(*statement, 1));
+    hash.mtime_ns = sqlite3_column_int64(*statement, 2);
+    if (sqlite3_column_type(*statement, 3) != SQLITE_NULL)
+      hash.file_id = from_db(sqlite3_column_int64(*statement, 3));
+    hash.sha256_hex = column_text(*statement, 4);
+    hash.sha1_hex = column_text(*statement, 5);
+    hashes.emplace(column_text(*statement, 0), std::move(hash));
+  }
+  if (rc != SQLITE_DONE) return std::unexpected(impl_->error("read the hash cache"));
+  return hashes;
+}
+
 Result<void> Ledger::store_hashes(const std::vector<std::pair<std::string, CachedHash>>& entries) {
   if (entries.empty()) return {};
   auto statement =
@@ -665,6 +687,20 @@ Result<bool> Ledger::was_shipped(const std::string& path, const std::string& sha
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
   return std::unexpected(impl_->error("read the shipped set"));
+}
+
+Result<std::unordered_map<std::string, std::vector<std::string>>> Ledger::all_shipped() {
+  // Prepared per call: an export asks once.
+  Statement slot;
+  auto statement = impl_->prepared(slot, "SELECT path, sha256 FROM shipped");
+  if (!statement) return std::unexpected(statement.error());
+  std::unordered_map<std::string, std::vector<std::string>> shipped;
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(*statement)) == SQLITE_ROW) {
+    shipped[column_text(*statement, 0)].push_back(column_text(*statement, 1));
+  }
+  if (rc != SQLITE_DONE) return std::unexpected(impl_->error("read the shipped set"));
+  return shipped;
 }
 
 Result<void> Ledger::record_shipped(std::uint64_t sequence,

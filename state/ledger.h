@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/error.h"
@@ -103,6 +104,9 @@ class Ledger {
 
   // Hash cache, keyed by canonical content path.
   Result<std::optional<CachedHash>> cached_hash(const std::string& path);
+  // The whole hash cache in one query: a re-scan of 100,000 files must not pay a query (and its file
+  // locks) per file.
+  Result<std::unordered_map<std::string, CachedHash>> all_cached_hashes();
   // Inserts or replaces every entry in one transaction.
   Result<void> store_hashes(const std::vector<std::pair<std::string, CachedHash>>& entries);
   // Removes every entry whose path `keep` rejects, in one transaction.
@@ -110,6 +114,8 @@ class Ledger {
 
   // Shipped set: (path, sha256) pairs that an exported package carried, with its sequence.
   Result<bool> was_shipped(const std::string& path, const std::string& sha256_hex);
+  // The whole shipped set in one query, as path -> every SHA-256 shipped under that path.
+  Result<std::unordered_map<std::string, std::vector<std::string>>> all_shipped();
   // Adds the pairs (a pair already present takes the new sequence), in one transaction.
   Result<void> record_shipped(std::uint64_t sequence,
                               const std::vector<std::pair<std::string, std::string>>& files);

@@ -5,8 +5,17 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
+
+#ifndef _WIN32
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#endif
 
 #include "common/platform.h"
 #include "common/progress.h"
@@ -17,15 +26,60 @@ namespace wsa::verify {
 
 namespace {
 
+// How often freshly computed hashes are written to the ledger's cache during a scan: each write is one
+// transaction, so batches keep the cost per file small while bounding what an interrupted scan loses.
+constexpr std::size_t kCacheBatchFiles = 1000;
+constexpr std::chrono::seconds kCacheBatchInterval{2};
+
+// One file as the walk saw it; the times are filled where one system call gives them with the size.
+struct FoundFile {
+  ContentPresence presence;
+  std::optional<std::int64_t> mtime_ns;
+  std::optional<std::uint64_t> file_id;
+};
+
+// What one directory entry is, from as few system calls as the platform allows: a re-scan of an
+// unchanged tree is nothing but these calls, so each extra stat per file shows in its time.
+struct EntryFacts {
+  bool regular = false;
+  std::uint64_t size = 0;
+  std::optional<std::int64_t> mtime_ns;
+  std::optional<std::uint64_t> file_id;
+};
+
+Result<EntryFacts> entry_facts(const fs::directory_entry& entry) {
+  EntryFacts facts;
+#ifdef _WIN32
+  if (!fs::is_regular_file(entry.symlink_status())) return facts;
+  boost::system::error_code ec;
+  facts.size = fs::file_size(entry.path(), ec);
+  if (ec) return make_error(ExitCode::kOperational, entry.path().string(), "cannot read: " + ec.message());
+  facts.regular = true;
+#else
+  struct stat st {};
+  if (::lstat(entry.path().c_str(), &st) != 0) {
+    return make_error(ExitCode::kOperational, entry.path().string(),
+                      std::string("cannot stat: ") + std::strerror(errno));
+  }
+  if (!S_ISREG(st.st_mode)) return facts;
+  facts.regular = true;
+  facts.size = static_cast<std::uint64_t>(st.st_size);
+  // The same values platform::modification_time_ns and platform::file_id give, so cached entries match.
+  facts.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+  facts.file_id = static_cast<std::uint64_t>(st.st_ino);
+#endif
+  return facts;
+}
+
 // WsusContent is flat: two-character folders holding the files. Anything else is not WSUS content
 // and is reported rather than carried.
-Result<std::vector<ContentPresence>> walk(const fs::path& root, std::vector<fs::path>* foreign) {
+Result<std::vector<FoundFile>> walk(const fs::path& root, std::vector<fs::path>* foreign) {
   boost::system::error_code ec;
   if (!fs::is_directory(root, ec)) {
     return make_error(ExitCode::kOperational, root.string(), "is not a folder (or cannot be read)",
                       "give the WsusContent folder with --content");
   }
-  std::vector<ContentPresence> found;
+  std::vector<FoundFile> found;
   for (fs::directory_iterator folder(root, ec), end; !ec && folder != end; folder.increment(ec)) {
     const fs::path& folder_path = folder->path();
     if (!fs::is_directory(folder->symlink_status())) {
@@ -36,33 +90,41 @@ Result<std::vector<ContentPresence>> walk(const fs::path& root, std::vector<fs::
     for (fs::directory_iterator file(folder_path, inner); !inner && file != end; file.increment(inner)) {
       std::string relative = folder_path.filename().string() + "/" + file->path().filename().string();
       auto name = wsus::parse_content_path(relative);
-      if (!name || !fs::is_regular_file(file->symlink_status())) {
+      std::optional<EntryFacts> facts;
+      if (name) {
+        auto read = entry_facts(*file);
+        if (!read) return std::unexpected(read.error());
+        facts = *read;
+      }
+      if (!facts || !facts->regular) {
         if (foreign != nullptr) foreign->push_back(file->path());
         continue;
       }
-      boost::system::error_code size_ec;
-      auto size = fs::file_size(file->path(), size_ec);
-      if (size_ec) return make_error(ExitCode::kOperational, file->path().string(), "cannot read: " + size_ec.message());
-      found.push_back({name->relative_path(), file->path(), size});
+      found.push_back({{name->relative_path(), file->path(), facts->size}, facts->mtime_ns, facts->file_id});
     }
-    if (inner) return make_error(ExitCode::kOperational, folder_path.string(), "cannot list: " + inner.message());
+    if (inner)
+      return make_error(ExitCode::kOperational, folder_path.string(), "cannot list: " + inner.message());
   }
   if (ec) return make_error(ExitCode::kOperational, root.string(), "cannot list: " + ec.message());
-  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+  std::sort(found.begin(), found.end(),
+            [](const auto& a, const auto& b) { return a.presence.path < b.presence.path; });
   // On a case-sensitive file system "ab/X" and "AB/X" are two files with one canonical name.
-  auto duplicate = std::adjacent_find(found.begin(), found.end(),
-                                      [](const auto& a, const auto& b) { return a.path == b.path; });
+  auto duplicate = std::adjacent_find(found.begin(), found.end(), [](const auto& a, const auto& b) {
+    return a.presence.path == b.presence.path;
+  });
   if (duplicate != found.end()) {
-    return make_error(ExitCode::kOperational, duplicate->disk_path.string(),
-                      "has the same name, ignoring case, as " + std::next(duplicate)->disk_path.string(),
-                      "keep one of them: WSUS on Windows sees only one");
+    return make_error(
+        ExitCode::kOperational, duplicate->presence.disk_path.string(),
+        "has the same name, ignoring case, as " + std::next(duplicate)->presence.disk_path.string(),
+        "keep one of them: WSUS on Windows sees only one");
   }
   return found;
 }
 
 }  // namespace
 
-Result<void> parallel_for(std::size_t count, unsigned threads, const std::function<Result<void>(std::size_t)>& work) {
+Result<void> parallel_for(std::size_t count, unsigned threads,
+                          const std::function<Result<void>(std::size_t)>& work) {
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(count, 1)));
   std::atomic<std::size_t> next{0};
@@ -89,11 +151,18 @@ Result<void> parallel_for(std::size_t count, unsigned threads, const std::functi
   return {};
 }
 
-Result<std::vector<ContentPresence>> list_content_store(const fs::path& root, std::vector<fs::path>* foreign) {
-  return walk(root, foreign);
+Result<std::vector<ContentPresence>> list_content_store(const fs::path& root,
+                                                        std::vector<fs::path>* foreign) {
+  auto found = walk(root, foreign);
+  if (!found) return std::unexpected(found.error());
+  std::vector<ContentPresence> presences;
+  presences.reserve(found->size());
+  for (auto& file : *found) presences.push_back(std::move(file.presence));
+  return presences;
 }
 
-Result<ContentListing> scan_content_store(const fs::path& root, state::Ledger* cache, const ScanOptions& options) {
+Result<ContentListing> scan_content_store(const fs::path& root, state::Ledger* cache,
+                                          const ScanOptions& options) {
   ContentListing listing;
   auto found = walk(root, &listing.foreign_files);
   if (!found) return std::unexpected(found.error());
@@ -101,23 +170,33 @@ Result<ContentListing> scan_content_store(const fs::path& root, state::Ledger* c
   listing.files.reserve(found->size());
   std::vector<std::size_t> to_hash;
   std::uint64_t bytes_to_hash = 0;
-  for (auto& presence : *found) {
+  std::unordered_map<std::string, state::CachedHash> cached_hashes;
+  if (cache != nullptr && !options.rehash) {
+    auto loaded = cache->all_cached_hashes();
+    if (!loaded) return std::unexpected(loaded.error());
+    cached_hashes = std::move(*loaded);
+  }
+  for (auto& found_file : *found) {
     ContentFile file;
-    file.path = std::move(presence.path);
-    file.disk_path = std::move(presence.disk_path);
-    file.size = presence.size;
-    auto mtime = platform::modification_time_ns(file.disk_path);
-    if (!mtime) return std::unexpected(mtime.error());
-    file.mtime_ns = *mtime;
-    file.file_id = platform::file_id(file.disk_path);
+    file.path = std::move(found_file.presence.path);
+    file.disk_path = std::move(found_file.presence.disk_path);
+    file.size = found_file.presence.size;
+    if (found_file.mtime_ns) {
+      file.mtime_ns = *found_file.mtime_ns;
+      file.file_id = found_file.file_id;
+    } else {
+      auto mtime = platform::modification_time_ns(file.disk_path);
+      if (!mtime) return std::unexpected(mtime.error());
+      file.mtime_ns = *mtime;
+      file.file_id = platform::file_id(file.disk_path);
+    }
     listing.total_bytes += file.size;
-    if (cache != nullptr && !options.rehash) {
-      auto cached = cache->cached_hash(file.path);
-      if (!cached) return std::unexpected(cached.error());
+    if (auto cached = cached_hashes.find(file.path); cached != cached_hashes.end()) {
+      const state::CachedHash& hash = cached->second;
       // The quick check: same size and time (and file id where known) means same bytes.
-      if (*cached && (*cached)->size == file.size && (*cached)->mtime_ns == file.mtime_ns &&
-          (!(*cached)->file_id || !file.file_id || *(*cached)->file_id == *file.file_id)) {
-        file.digests = {(*cached)->sha256_hex, (*cached)->sha1_hex, file.size};
+      if (hash.size == file.size && hash.mtime_ns == file.mtime_ns &&
+          (!hash.file_id || !file.file_id || *hash.file_id == *file.file_id)) {
+        file.digests = {hash.sha256_hex, hash.sha1_hex, file.size};
         file.from_cache = true;
         ++listing.cached_files;
       }
@@ -130,28 +209,40 @@ Result<ContentListing> scan_content_store(const fs::path& root, state::Ledger* c
   }
 
   if (options.progress != nullptr) options.progress->advance(0, 0);
+  // Hashes reach the cache in batches while the scan runs, so a killed export (or a power cut) loses at
+  // most one batch and the next run re-reads only what was not yet hashed.
+  std::mutex cache_mutex;  // the ledger is used by one thread at a time
+  std::vector<std::pair<std::string, state::CachedHash>> pending;
+  auto last_store = std::chrono::steady_clock::now();
+  auto store_pending = [&]() -> Result<void> {
+    if (pending.empty()) return {};
+    auto stored = cache->store_hashes(pending);
+    pending.clear();
+    last_store = std::chrono::steady_clock::now();
+    return stored;
+  };
   auto hashed = parallel_for(to_hash.size(), options.threads, [&](std::size_t i) -> Result<void> {
     ContentFile& file = listing.files[to_hash[i]];
     auto digests = hash_file(file.disk_path, options.progress);
     if (!digests) return std::unexpected(digests.error());
     file.digests = std::move(*digests);
     if (options.progress != nullptr) options.progress->advance(0, 1);
+    if (cache == nullptr) return {};
+    std::lock_guard lock(cache_mutex);
+    pending.emplace_back(file.path, state::CachedHash{file.size, file.mtime_ns, file.file_id,
+                                                      file.digests.sha256_hex, file.digests.sha1_hex});
+    if (pending.size() >= kCacheBatchFiles ||
+        std::chrono::steady_clock::now() - last_store >= kCacheBatchInterval) {
+      return store_pending();
+    }
     return {};
   });
+  // What was hashed before a failure is still true: keep it for the next run.
+  auto stored = cache != nullptr ? store_pending() : Result<void>{};
   if (!hashed) return std::unexpected(hashed.error());
+  if (!stored) return std::unexpected(stored.error());
   listing.hashed_files = to_hash.size();
   listing.hashed_bytes = bytes_to_hash;
-
-  if (cache != nullptr && !to_hash.empty()) {
-    std::vector<std::pair<std::string, state::CachedHash>> fresh;
-    fresh.reserve(to_hash.size());
-    for (std::size_t index : to_hash) {
-      const auto& file = listing.files[index];
-      fresh.emplace_back(file.path, state::CachedHash{file.size, file.mtime_ns, file.file_id, file.digests.sha256_hex,
-                                                      file.digests.sha1_hex});
-    }
-    if (auto stored = cache->store_hashes(fresh); !stored) return std::unexpected(stored.error());
-  }
   return listing;
 }
 
