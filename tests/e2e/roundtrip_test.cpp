@@ -2,8 +2,11 @@
 // refusal the import enforces, each leaving the offline content folder exactly as it was.
 #include <boost/filesystem/operations.hpp>
 
+#include <chrono>
 #include <fstream>
 #include <functional>
+#include <future>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -255,4 +258,24 @@ TEST_CASE("export refuses source files whose bytes do not match their SHA-1 name
   INFO(skipped.err);
   CHECK(skipped.exit_code == 0);
   CHECK(contains(skipped.err, "does not match its SHA-1 name; not exported"));
+}
+
+TEST_CASE("a second run on the same ledger is refused while the first holds the lock") {
+  Scenario scene("lock-held");
+  set_env("WSUSUTIL_SIM_DELAY_MS", "3000");
+  auto first = std::async(std::launch::async, [&] { return scene.export_package(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  // A separate work folder keeps the two runs' captured output apart.
+  fs::create_directories(scene.root() / "second");
+  auto second = run(airgap_binary(),
+                    {"export", "--content", scene.connected().string(), "--media", scene.media().string(),
+                     "--key", scene.key().string(), "--state", scene.export_state().string(), "--wsusutil",
+                     simulator_binary().string()},
+                    scene.root() / "second");
+  set_env("WSUSUTIL_SIM_DELAY_MS", "");
+  CHECK(second.exit_code == 1);
+  CHECK(contains(second.err, "export-ledger.sqlite.lock: another wsus-airgap run holds this lock"));
+  auto finished = first.get();
+  CHECK(finished.exit_code == 0);
+  CHECK(fs::exists(scene.package(1) / "manifest.json"));
 }
