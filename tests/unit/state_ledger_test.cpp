@@ -289,14 +289,17 @@ TEST_CASE("a ledger written by a newer wsus-airgap is refused with the schema it
   test::TestDir dir("ledger-newer");
   fs::path file = dir / "ledger.db";
   { open_ledger(file); }
-  raw_sql(file, "PRAGMA user_version = 2");
+  const int newer = wsa::state::kLedgerSchemaVersion + 1;
+  raw_sql(file, ("PRAGMA user_version = " + std::to_string(newer)).c_str());
   auto ledger = Ledger::open(file);
   REQUIRE_FALSE(ledger.has_value());
   CHECK(ledger.error().code == ExitCode::kOperational);
   CHECK(ledger.error().what == file.string());
-  CHECK(ledger.error().why ==
-        "was written by a newer wsus-airgap (schema 2); this one reads schema 1: upgrade wsus-airgap");
-  raw_sql(file, "PRAGMA user_version = 1");  // proves the file is still the same database
+  CHECK(ledger.error().why == "was written by a newer wsus-airgap (schema " + std::to_string(newer) +
+                                  "); this one reads schema " +
+                                  std::to_string(wsa::state::kLedgerSchemaVersion) + ": upgrade wsus-airgap");
+  // Proves the file is still the same database.
+  raw_sql(file, ("PRAGMA user_version = " + std::to_string(wsa::state::kLedgerSchemaVersion)).c_str());
   CHECK(Ledger::open(file).has_value());
 }
 
