@@ -51,8 +51,8 @@ void print_export(const exporting::ExportReport& report, bool json_output) {
     return;
   }
   for (auto sequence : report.interrupted) {
-    std::printf("Export of sequence %llu was interrupted earlier; recorded as failed (its .partial folder is "
-                "removed)\n",
+    std::printf("Export of sequence %llu was interrupted earlier; recorded as interrupted in the ledger (see "
+                "status), its .partial folder removed and the sequence exported again\n",
                 static_cast<unsigned long long>(sequence));
   }
   for (const auto& warning : report.warnings) std::fprintf(stderr, "wsus-airgap: warning: %s\n", warning.c_str());

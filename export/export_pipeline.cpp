@@ -186,7 +186,7 @@ void close_interrupted_runs(ExportRun& run) {
   for (const auto& record : value_or_throw(run.ledger.interrupted_runs())) {
     if (record.kind != state::RunKind::kExport) continue;
     value_or_throw(
-        run.ledger.finish_run(record.id, state::RunStatus::kFailed, "", kInterruptedMessage, 0, 0));
+        run.ledger.finish_run(record.id, state::RunStatus::kInterrupted, "", kInterruptedMessage, 0, 0));
     run.report.interrupted.push_back(record.sequence);
   }
 }
