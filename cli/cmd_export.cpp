@@ -17,7 +17,7 @@ Runner define_export(CLI::App& app) {
     std::vector<std::string> keys, receipt_trust;
     std::uint64_t expires_days = 0;
     bool full = false, dry_run = false, json = false, rehash = false, skip_mismatched = false,
-         allow_empty = false;
+         allow_empty = false, require_complete = false;
   };
   auto args = std::make_shared<Args>();
   app.add_option("--content", args->content, "WsusContent folder of the connected server");
@@ -38,6 +38,8 @@ Runner define_export(CLI::App& app) {
   app.add_flag("--skip-mismatched", args->skip_mismatched,
                "Export the rest when some files do not match their names");
   app.add_flag("--allow-empty", args->allow_empty, "Export even when the content folder holds no files");
+  app.add_flag("--require-complete", args->require_complete,
+               "Refuse (exit 5) when the metadata references content files the source lacks");
   auto* receipt = app.add_option("--receipt", args->receipt,
                                  "Receipt from the offline server's import: also re-send the files it lacks");
   auto* request =
@@ -64,6 +66,7 @@ Runner define_export(CLI::App& app) {
     options.rehash = args->rehash;
     options.skip_mismatched = args->skip_mismatched;
     options.allow_empty = args->allow_empty;
+    options.require_complete = args->require_complete;
     if (!args->receipt.empty()) options.receipt = fs::path(args->receipt);
     if (!args->request.empty()) options.request = fs::path(args->request);
     options.receipt_trust = to_paths(args->receipt_trust);

@@ -12,15 +12,33 @@ namespace {
 
 using nlohmann::json;
 
-void emit(const json& document) { std::printf("%s\n", document.dump(2).c_str()); }
+void emit(const json& document) {
+  std::printf("%s\n", document.dump(2).c_str());
+}
 
 json error_json(const Error& error) {
-  return {{"exit_code", static_cast<int>(error.code)}, {"what", error.what}, {"why", error.why}, {"hint", error.hint}};
+  return {{"exit_code", static_cast<int>(error.code)},
+          {"what", error.what},
+          {"why", error.why},
+          {"hint", error.hint}};
 }
 
 std::vector<std::string> path_strings(const std::vector<boost::filesystem::path>& paths) {
   std::vector<std::string> out;
   for (const auto& path : paths) out.push_back(path.string());
+  return out;
+}
+
+// Updates whose files the connected server itself lacks, as export reports them before writing.
+json source_gaps_json(const std::vector<verify::UpdateGap>& updates) {
+  json out = json::array();
+  for (const auto& update : updates) {
+    json files = json::array();
+    for (const auto& file : update.files)
+      files.push_back({{"path", file.path}, {"name", file.name}, {"problem", file.problem}});
+    out.push_back(
+        {{"update_id", update.update_id}, {"title", update.title}, {"kb", update.kb}, {"files", files}});
+  }
   return out;
 }
 
@@ -47,31 +65,36 @@ void print_export(const exporting::ExportReport& report, bool json_output) {
           {"requested_missing", report.requested_missing},
           {"files_resent", report.files_resent},
           {"interrupted", report.interrupted},
+          {"source_gaps", source_gaps_json(report.source_gaps)},
           {"warnings", report.warnings}});
     return;
   }
   for (auto sequence : report.interrupted) {
-    std::printf("Export of sequence %llu was interrupted earlier; recorded as interrupted in the ledger (see "
-                "status), its .partial folder removed and the sequence exported again\n",
-                static_cast<unsigned long long>(sequence));
+    std::printf(
+        "Export of sequence %llu was interrupted earlier; recorded as interrupted in the ledger (see "
+        "status), its .partial folder removed and the sequence exported again\n",
+        static_cast<unsigned long long>(sequence));
   }
-  for (const auto& warning : report.warnings) std::fprintf(stderr, "wsus-airgap: warning: %s\n", warning.c_str());
+  for (const auto& warning : report.warnings)
+    std::fprintf(stderr, "wsus-airgap: warning: %s\n", warning.c_str());
   for (const auto& file : report.mismatched) {
-    std::fprintf(stderr, "wsus-airgap: warning: %s does not match its SHA-1 name; not exported\n", file.c_str());
+    std::fprintf(stderr, "wsus-airgap: warning: %s does not match its SHA-1 name; not exported\n",
+                 file.c_str());
   }
   std::printf("%s %s (%s)\n", report.dry_run ? "Would export" : "Exported",
               report.package_dir.filename().string().c_str(), report.mode.c_str());
   std::printf("  content:   %llu of %llu files carried (%s of %s); %llu hashed, %llu from cache\n",
-              static_cast<unsigned long long>(report.files_carried), static_cast<unsigned long long>(report.files_total),
-              format_bytes(report.bytes_carried).c_str(), format_bytes(report.bytes_total).c_str(),
-              static_cast<unsigned long long>(report.files_hashed),
+              static_cast<unsigned long long>(report.files_carried),
+              static_cast<unsigned long long>(report.files_total), format_bytes(report.bytes_carried).c_str(),
+              format_bytes(report.bytes_total).c_str(), static_cast<unsigned long long>(report.files_hashed),
               static_cast<unsigned long long>(report.files_from_cache));
   if (report.files_resent > 0) {
     std::printf("  requested: %llu file(s) carried because the offline server asked for them\n",
                 static_cast<unsigned long long>(report.files_resent));
   }
   if (report.dry_run) return;
-  std::printf("  metadata:  %s (%s)\n", report.metadata_name.c_str(), format_bytes(report.metadata_bytes).c_str());
+  std::printf("  metadata:  %s (%s)\n", report.metadata_name.c_str(),
+              format_bytes(report.metadata_bytes).c_str());
   std::printf("  volumes:   %zu\n", report.volumes.size());
   for (const auto& id : report.key_ids) std::printf("  signed by: %s\n", id.c_str());
   std::printf("  package:   %s\n", report.package_dir.string().c_str());
@@ -82,7 +105,8 @@ void print_verify(const verify::MediaCheck& check, bool json_output) {
   if (json_output) {
     json packages = json::array();
     for (const auto& entry : check.packages) {
-      json item = {{"folder", entry.found.folder_name}, {"sequence", entry.found.sequence}, {"ok", !entry.error}};
+      json item = {
+          {"folder", entry.found.folder_name}, {"sequence", entry.found.sequence}, {"ok", !entry.error}};
       if (entry.verified) {
         item["source_id"] = entry.verified->manifest.source_id;
         item["mode"] = manifest::to_string(entry.verified->manifest.mode);

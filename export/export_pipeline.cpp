@@ -102,6 +102,28 @@ PinnedFile obtain_metadata(ExportRun& run) {
   return pinned;
 }
 
+// The classic cause of "Failed to download" starts here: a server that downloads files only after
+// approval exports metadata for updates whose files it never fetched. Say so per update, before
+// anything is written, so the admin can approve and wait instead of carrying a package with holes.
+void check_source_completeness(ExportRun& run, const fs::path& metadata_package) {
+  auto gaps = value_or_throw(verify::find_gaps(run.options.content, metadata_package, {}));
+  for (const auto& update : gaps.updates) {
+    std::string name = update.kb.empty() ? update.title : "KB" + update.kb + " " + update.title;
+    run.report.warnings.push_back(
+        name + " (" + update.update_id + "): " + std::to_string(update.files.size()) +
+        " file(s) the metadata references are not in " + run.options.content.string() +
+        "; approve the update on this server and let WSUS download them");
+  }
+  run.report.source_gaps = std::move(gaps.updates);
+  if (!run.report.source_gaps.empty() && run.options.require_complete) {
+    fail(ExitCode::kGaps, run.options.content.string(),
+         "lacks " + std::to_string(gaps.files_with_gaps) + " content file(s) that " +
+             std::to_string(run.report.source_gaps.size()) + " update(s) in the metadata need",
+         "approve those updates and wait for WSUS to download their files, or export without "
+         "--require-complete");
+  }
+}
+
 // The offline side lacks what was never shipped (or was shipped with other bytes), and what its receipt
 // says it lost. --full ships all; --request ships exactly what was asked.
 bool should_carry(ExportRun& run, const verify::ContentFile& file) {
@@ -307,6 +329,10 @@ ExportReport run_export(const ExportOptions& options) {
     auto listing = value_or_throw(verify::scan_content_store(options.content, &ledger, scan_options));
     scan_progress.finish();
     refuse_unusable_source(options, listing);
+    if (metadata)
+      check_source_completeness(run, run.partial_dir / metadata->name);
+    else if (options.metadata)
+      check_source_completeness(run, *options.metadata);
     run.report.files_hashed = listing.hashed_files;
     run.report.files_from_cache = listing.cached_files;
     for (const auto& foreign : listing.foreign_files) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "verify/gap_report.h"
 
 namespace wsa::exporting {
 
@@ -37,6 +38,8 @@ struct ExportOptions {
   std::vector<fs::path> receipt_trust;
   // Carry exactly the files a content request (or receipt) lists, instead of the delta.
   std::optional<fs::path> request;
+  // Refuse (exit 5) when the metadata references content files the source does not have.
+  bool require_complete = false;
   std::chrono::seconds wsusutil_timeout{6 * 3600};
 };
 
@@ -59,6 +62,7 @@ struct ExportReport {
   std::vector<std::string> warnings;
   std::vector<std::string> requested_missing;  // asked for by --receipt/--request, absent from the source
   std::uint64_t files_resent = 0;              // carried only because --receipt/--request asked for them
+  std::vector<verify::UpdateGap> source_gaps;  // updates whose files the metadata names but the source lacks
   std::vector<std::uint64_t> interrupted;      // sequences of earlier runs found killed, now recorded so
   bool dry_run = false;
 };

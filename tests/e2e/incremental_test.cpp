@@ -240,7 +240,7 @@ TEST_CASE(
                  "is not signed, and --receipt-trust requires a trusted signature"));
 }
 
-TEST_CASE("--request carries exactly the requested files and names those the source lacks") {
+TEST_CASE("a --request export carries exactly the requested files and names those the source lacks") {
   Scenario scene("incremental-request");
   REQUIRE(scene.export_package().exit_code == 0);
   auto files = content_files(scene.connected());

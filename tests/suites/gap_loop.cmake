@@ -1,0 +1,3 @@
+wsa_test_suite(gap_loop_tests
+  SOURCES e2e/gap_loop_test.cpp
+  LIBS nlohmann_json::nlohmann_json)
