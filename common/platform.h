@@ -53,6 +53,17 @@ Result<void> restrict_to_owner(const fs::path& path);
 // A stable identity of a file on its volume (inode / file index), when the platform has one.
 std::optional<std::uint64_t> file_id(const fs::path& path);
 
+// What a directory entry is, from one system call where the platform allows (lstat; on Windows
+// GetFileAttributesExW): a re-scan of an unchanged tree is nothing but these calls. Links and other
+// reparse points are not regular. mtime_ns and file_id equal what the two functions below give.
+struct FileFacts {
+  bool regular = false;
+  std::uint64_t size = 0;
+  std::optional<std::int64_t> mtime_ns;
+  std::optional<std::uint64_t> file_id;  // not filled on Windows (it needs the file opened)
+};
+Result<FileFacts> file_facts(const fs::path& path);
+
 // Modification time in nanoseconds since the epoch, as precise as the file system keeps it.
 Result<std::int64_t> modification_time_ns(const fs::path& path);
 

@@ -105,6 +105,20 @@ std::optional<std::uint64_t> file_id(const fs::path& path) {
   return static_cast<std::uint64_t>(st.st_ino);
 }
 
+Result<FileFacts> file_facts(const fs::path& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    return make_error(ExitCode::kOperational, path.string(), "cannot stat: " + errno_text(errno));
+  }
+  FileFacts facts;
+  if (!S_ISREG(st.st_mode)) return facts;
+  facts.regular = true;
+  facts.size = static_cast<std::uint64_t>(st.st_size);
+  facts.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+  facts.file_id = static_cast<std::uint64_t>(st.st_ino);
+  return facts;
+}
+
 Result<std::int64_t> modification_time_ns(const fs::path& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
@@ -204,7 +218,9 @@ Result<ProcessResult> run_process(const fs::path& program, const std::vector<std
   }
 }
 
-std::string utf8_path(const fs::path& path) { return path.string(); }
+std::string utf8_path(const fs::path& path) {
+  return path.string();
+}
 
 std::string host_name() {
   char buffer[256] = {};

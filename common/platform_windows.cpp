@@ -164,6 +164,24 @@ std::optional<std::uint64_t> file_id(const fs::path& path) {
   return (static_cast<std::uint64_t>(info.nFileIndexHigh) << 32) | info.nFileIndexLow;
 }
 
+Result<FileFacts> file_facts(const fs::path& path) {
+  WIN32_FILE_ATTRIBUTE_DATA data{};
+  if (!GetFileAttributesExW(long_path(path).c_str(), GetFileExInfoStandard, &data)) {
+    return make_error(ExitCode::kOperational, path.string(), "cannot stat: " + last_error_text());
+  }
+  FileFacts facts;
+  if ((data.dwFileAttributes &
+       (FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_REPARSE_POINT | FILE_ATTRIBUTE_DEVICE)) != 0) {
+    return facts;
+  }
+  facts.regular = true;
+  facts.size = (static_cast<std::uint64_t>(data.nFileSizeHigh) << 32) | data.nFileSizeLow;
+  std::uint64_t ticks = (static_cast<std::uint64_t>(data.ftLastWriteTime.dwHighDateTime) << 32) |
+                        data.ftLastWriteTime.dwLowDateTime;
+  facts.mtime_ns = (static_cast<std::int64_t>(ticks) - 116444736000000000LL) * 100;
+  return facts;
+}
+
 Result<std::int64_t> modification_time_ns(const fs::path& path) {
   WIN32_FILE_ATTRIBUTE_DATA data{};
   if (!GetFileAttributesExW(long_path(path).c_str(), GetFileExInfoStandard, &data)) {
@@ -261,9 +279,11 @@ Result<ProcessResult> run_process(const fs::path& program, const std::vector<std
 std::string utf8_path(const fs::path& path) {
   std::wstring wide = path.wstring();
   if (wide.empty()) return {};
-  int size = WideCharToMultiByte(CP_UTF8, 0, wide.data(), static_cast<int>(wide.size()), nullptr, 0, nullptr, nullptr);
+  int size = WideCharToMultiByte(CP_UTF8, 0, wide.data(), static_cast<int>(wide.size()), nullptr, 0, nullptr,
+                                 nullptr);
   std::string utf8(static_cast<std::size_t>(size), '\0');
-  WideCharToMultiByte(CP_UTF8, 0, wide.data(), static_cast<int>(wide.size()), utf8.data(), size, nullptr, nullptr);
+  WideCharToMultiByte(CP_UTF8, 0, wide.data(), static_cast<int>(wide.size()), utf8.data(), size, nullptr,
+                      nullptr);
   return utf8;
 }
 

@@ -235,16 +235,8 @@ void refuse_unusable_source(const ExportOptions& options, const verify::ContentL
 }
 
 std::string utc_in_days(std::uint64_t days) {
-  std::time_t later = std::time(nullptr) + static_cast<std::time_t>(days) * 86400;
-  std::tm parts{};
-#ifdef _WIN32
-  gmtime_s(&parts, &later);
-#else
-  gmtime_r(&later, &parts);
-#endif
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &parts);
-  return buffer;
+  return manifest::format_utc(static_cast<std::int64_t>(std::time(nullptr)) +
+                              static_cast<std::int64_t>(days) * 86400);
 }
 
 void remove_partial(const fs::path& dir) {

@@ -10,13 +10,6 @@
 #include <thread>
 #include <unordered_map>
 
-#ifndef _WIN32
-#include <sys/stat.h>
-
-#include <cerrno>
-#include <cstring>
-#endif
-
 #include "common/platform.h"
 #include "common/progress.h"
 #include "state/ledger.h"
@@ -38,37 +31,9 @@ struct FoundFile {
   std::optional<std::uint64_t> file_id;
 };
 
-// What one directory entry is, from as few system calls as the platform allows: a re-scan of an
-// unchanged tree is nothing but these calls, so each extra stat per file shows in its time.
-struct EntryFacts {
-  bool regular = false;
-  std::uint64_t size = 0;
-  std::optional<std::int64_t> mtime_ns;
-  std::optional<std::uint64_t> file_id;
-};
-
-Result<EntryFacts> entry_facts(const fs::directory_entry& entry) {
-  EntryFacts facts;
-#ifdef _WIN32
-  if (!fs::is_regular_file(entry.symlink_status())) return facts;
-  boost::system::error_code ec;
-  facts.size = fs::file_size(entry.path(), ec);
-  if (ec) return make_error(ExitCode::kOperational, entry.path().string(), "cannot read: " + ec.message());
-  facts.regular = true;
-#else
-  struct stat st {};
-  if (::lstat(entry.path().c_str(), &st) != 0) {
-    return make_error(ExitCode::kOperational, entry.path().string(),
-                      std::string("cannot stat: ") + std::strerror(errno));
-  }
-  if (!S_ISREG(st.st_mode)) return facts;
-  facts.regular = true;
-  facts.size = static_cast<std::uint64_t>(st.st_size);
-  // The same values platform::modification_time_ns and platform::file_id give, so cached entries match.
-  facts.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-  facts.file_id = static_cast<std::uint64_t>(st.st_ino);
-#endif
-  return facts;
+// A re-scan of an unchanged tree is nothing but these calls, so each extra stat per file shows.
+Result<platform::FileFacts> entry_facts(const fs::directory_entry& entry) {
+  return platform::file_facts(entry.path());
 }
 
 // WsusContent is flat: two-character folders holding the files. Anything else is not WSUS content
@@ -90,7 +55,7 @@ Result<std::vector<FoundFile>> walk(const fs::path& root, std::vector<fs::path>*
     for (fs::directory_iterator file(folder_path, inner); !inner && file != end; file.increment(inner)) {
       std::string relative = folder_path.filename().string() + "/" + file->path().filename().string();
       auto name = wsus::parse_content_path(relative);
-      std::optional<EntryFacts> facts;
+      std::optional<platform::FileFacts> facts;
       if (name) {
         auto read = entry_facts(*file);
         if (!read) return std::unexpected(read.error());
