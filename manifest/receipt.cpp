@@ -18,7 +18,6 @@ namespace {
 
 constexpr std::string_view kReceiptKind = "wsus-airgap receipt";
 constexpr std::string_view kRequestKind = "wsus-airgap content request";
-constexpr std::size_t kSignatureBytes = 64;
 constexpr std::size_t kMaxIdLength = 64;
 constexpr std::size_t kMaxHostLength = 255;
 constexpr std::size_t kMaxReasonLength = 200;
@@ -176,31 +175,9 @@ Receipt read_receipt_body(const json& document) {
   return receipt;
 }
 
+// Same shape and limits as signatures.json.
 std::vector<Signature> read_envelope_signatures(const detail::ObjectReader& top) {
-  const json& entries = top.array("signatures");
-  if (entries.size() > kMaxSignatures) {
-    throw JsonRefusal{"holds " + std::to_string(entries.size()) + " signatures; the limit is " +
-                      std::to_string(kMaxSignatures)};
-  }
-  std::vector<Signature> signatures;
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    detail::ObjectReader entry(entries[i], "signatures[" + std::to_string(i) + "].");
-    entry.refuse_unknown({"key_id", "signature"});
-    Signature signature;
-    signature.key_id = entry.string("key_id");
-    if (!detail::is_lower_hex(signature.key_id, 32)) {
-      throw JsonRefusal{"field " + entry.label("key_id") + " is not 32 lower-case hex characters"};
-    }
-    auto raw = from_base64(entry.string("signature"));
-    if (!raw) throw JsonRefusal{"field " + entry.label("signature") + " is not standard base64"};
-    if (raw->size() != kSignatureBytes) {
-      throw JsonRefusal{"field " + entry.label("signature") + " decodes to " + std::to_string(raw->size()) +
-                        " bytes; an Ed25519 signature is 64"};
-    }
-    signature.signature = std::move(*raw);
-    signatures.push_back(std::move(signature));
-  }
-  return signatures;
+  return detail::read_signature_array(top);
 }
 
 }  // namespace

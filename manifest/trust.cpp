@@ -29,6 +29,37 @@ std::string serialize_signatures(const std::vector<Signature>& signatures) {
   return document.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
+namespace detail {
+
+std::vector<Signature> read_signature_array(const ObjectReader& holder) {
+  const json& entries = holder.array("signatures");
+  if (entries.size() > kMaxSignatures) {
+    throw JsonRefusal{"holds " + std::to_string(entries.size()) + " signatures; the limit is " +
+                      std::to_string(kMaxSignatures)};
+  }
+  std::vector<Signature> signatures;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    ObjectReader entry(entries[i], "signatures[" + std::to_string(i) + "].");
+    entry.refuse_unknown({"key_id", "signature"});
+    Signature signature;
+    signature.key_id = entry.string("key_id");
+    if (!is_lower_hex(signature.key_id, 32)) {
+      throw JsonRefusal{"field " + entry.label("key_id") + " is not 32 lower-case hex characters"};
+    }
+    auto raw = from_base64(entry.string("signature"));
+    if (!raw) throw JsonRefusal{"field " + entry.label("signature") + " is not standard base64"};
+    if (raw->size() != kSignatureBytes) {
+      throw JsonRefusal{"field " + entry.label("signature") + " decodes to " + std::to_string(raw->size()) +
+                        " bytes; an Ed25519 signature is 64"};
+    }
+    signature.signature = std::move(*raw);
+    signatures.push_back(std::move(signature));
+  }
+  return signatures;
+}
+
+}  // namespace detail
+
 Result<std::vector<Signature>> parse_signatures(std::string_view text, const std::string& where) {
   try {
     json document = detail::parse_strict(text, kMaxManifestBytes);
@@ -53,30 +84,7 @@ Result<std::vector<Signature>> parse_signatures(std::string_view text, const std
       throw detail::JsonRefusal{"uses the signature algorithm \"" + detail::printable(algorithm) +
                                 "\"; wsus-airgap accepts only \"ed25519\""};
     }
-    const json& entries = top.array("signatures");
-    if (entries.size() > kMaxSignatures) {
-      throw detail::JsonRefusal{"holds " + std::to_string(entries.size()) + " signatures; the limit is " +
-                                std::to_string(kMaxSignatures)};
-    }
-    std::vector<Signature> signatures;
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-      detail::ObjectReader entry(entries[i], "signatures[" + std::to_string(i) + "].");
-      entry.refuse_unknown({"key_id", "signature"});
-      Signature signature;
-      signature.key_id = entry.string("key_id");
-      if (!detail::is_lower_hex(signature.key_id, 32)) {
-        throw detail::JsonRefusal{"field " + entry.label("key_id") + " is not 32 lower-case hex characters"};
-      }
-      auto raw = from_base64(entry.string("signature"));
-      if (!raw) throw detail::JsonRefusal{"field " + entry.label("signature") + " is not standard base64"};
-      if (raw->size() != kSignatureBytes) {
-        throw detail::JsonRefusal{"field " + entry.label("signature") + " decodes to " +
-                                  std::to_string(raw->size()) + " bytes; an Ed25519 signature is 64"};
-      }
-      signature.signature = std::move(*raw);
-      signatures.push_back(std::move(signature));
-    }
-    return signatures;
+    return detail::read_signature_array(top);
   } catch (const detail::JsonRefusal& refusal) {
     return make_error(ExitCode::kIntegrity, where, refusal.why,
                       "the signature file is damaged or was altered; do not import this package");

@@ -47,6 +47,13 @@ struct SignatureCheck {
   bool meets(std::size_t threshold) const { return valid.size() >= threshold; }
 };
 
+namespace detail {
+class ObjectReader;
+// Reads the "signatures" array of a signed file (signatures.json, a receipt) with its limits.
+// Throws JsonRefusal (manifest/strict_json.h).
+std::vector<Signature> read_signature_array(const ObjectReader& holder);
+}  // namespace detail
+
 // Checks every signature against the exact manifest bytes; a key id counts once per list however often it
 // appears (a key listed twice with one good and one bad signature is in both `valid` and `invalid`).
 SignatureCheck check_signatures(std::string_view manifest_bytes, const std::vector<Signature>& signatures,
