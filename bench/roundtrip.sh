@@ -36,7 +36,7 @@ mkdir -p "$work/dst"
 drop_caches; t_import=$(seconds "$tool" import --media "$work/media" --content "$work/dst" --trust "$work/key.pub" \
   --state "$work/import.sqlite" --wsusutil "$sim")
 drop_caches; t_rescan=$(seconds "$tool" export --content "$work/src" --media "$work/media2" --key "$work/key.key" \
-  --state "$work/export.sqlite" --metadata "$work/media/wsus-airgap-000001/metadata.xml.gz" --dry-run)
+  --state "$work/export.sqlite" --wsusutil "$sim" --dry-run)
 drop_caches; t_rsync_noop=$(seconds rsync -a "$work/src/" "$work/rsync-copy/")
 diff -r "$work/src" "$work/dst" >/dev/null && echo "import result: byte-identical"
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <future>
 #include <limits>
 #include <map>
 #include <set>
@@ -105,8 +106,8 @@ PinnedFile obtain_metadata(ExportRun& run) {
 // The classic cause of "Failed to download" starts here: a server that downloads files only after
 // approval exports metadata for updates whose files it never fetched. Say so per update, before
 // anything is written, so the admin can approve and wait instead of carrying a package with holes.
-void check_source_completeness(ExportRun& run, const fs::path& metadata_package) {
-  auto gaps = value_or_throw(verify::find_gaps(run.options.content, metadata_package, {}));
+void report_source_gaps(ExportRun& run, Result<verify::GapReport> found) {
+  auto gaps = value_or_throw(std::move(found));
   for (const auto& update : gaps.updates) {
     std::string name = update.kb.empty() ? update.title : "KB" + update.kb + " " + update.title;
     run.report.warnings.push_back(
@@ -313,6 +314,19 @@ ExportReport run_export(const ExportOptions& options) {
     std::optional<PinnedFile> metadata;
     if (!options.dry_run) metadata = obtain_metadata(run);
 
+    // Reading the metadata is CPU work and the scan is file-system work: run them side by side.
+    std::optional<fs::path> metadata_path;
+    if (metadata)
+      metadata_path = run.partial_dir / metadata->name;
+    else if (options.metadata)
+      metadata_path = *options.metadata;
+    std::future<Result<verify::GapReport>> source_gaps;
+    if (metadata_path) {
+      source_gaps = std::async(std::launch::async, [&options, path = *metadata_path] {
+        return verify::find_gaps(options.content, path, {});
+      });
+    }
+
     // Read the store; the hash cache makes an unchanged tree cost a directory walk.
     Progress scan_progress("hashing", 0, 0, options.show_progress);
     verify::ScanOptions scan_options;
@@ -321,10 +335,7 @@ ExportReport run_export(const ExportOptions& options) {
     auto listing = value_or_throw(verify::scan_content_store(options.content, &ledger, scan_options));
     scan_progress.finish();
     refuse_unusable_source(options, listing);
-    if (metadata)
-      check_source_completeness(run, run.partial_dir / metadata->name);
-    else if (options.metadata)
-      check_source_completeness(run, *options.metadata);
+    if (source_gaps.valid()) report_source_gaps(run, source_gaps.get());
     run.report.files_hashed = listing.hashed_files;
     run.report.files_from_cache = listing.cached_files;
     for (const auto& foreign : listing.foreign_files) {

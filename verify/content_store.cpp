@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -129,18 +130,23 @@ Result<std::vector<ContentPresence>> list_content_store(const fs::path& root,
 Result<ContentListing> scan_content_store(const fs::path& root, state::Ledger* cache,
                                           const ScanOptions& options) {
   ContentListing listing;
+  // The walk waits on the file system and loading the cache on SQLite: on two cores, overlap them.
+  std::future<Result<std::unordered_map<std::string, state::CachedHash>>> cache_load;
+  if (cache != nullptr && !options.rehash) {
+    cache_load = std::async(std::launch::async, [cache] { return cache->all_cached_hashes(); });
+  }
   auto found = walk(root, &listing.foreign_files);
+  std::unordered_map<std::string, state::CachedHash> cached_hashes;
+  if (cache_load.valid()) {
+    auto loaded = cache_load.get();
+    if (!loaded) return std::unexpected(loaded.error());
+    cached_hashes = std::move(*loaded);
+  }
   if (!found) return std::unexpected(found.error());
 
   listing.files.reserve(found->size());
   std::vector<std::size_t> to_hash;
   std::uint64_t bytes_to_hash = 0;
-  std::unordered_map<std::string, state::CachedHash> cached_hashes;
-  if (cache != nullptr && !options.rehash) {
-    auto loaded = cache->all_cached_hashes();
-    if (!loaded) return std::unexpected(loaded.error());
-    cached_hashes = std::move(*loaded);
-  }
   for (auto& found_file : *found) {
     ContentFile file;
     file.path = std::move(found_file.presence.path);
