@@ -1,5 +1,9 @@
 #include "tests/support/test_dir.h"
 
+// Catch2 2.x declares its listener interfaces only on request.
+#define CATCH_CONFIG_EXTERNAL_INTERFACES
+#include "tests/support/catch.h"
+
 #include <boost/filesystem/directory.hpp>
 #include <boost/filesystem/operations.hpp>
 
@@ -62,3 +66,25 @@ void write_file(const fs::path& path, std::string_view contents) {
 }
 
 }  // namespace wsa::test
+
+namespace {
+
+#if __has_include(<catch2/catch_all.hpp>)
+using ListenerBase = Catch::EventListenerBase;
+#else
+using ListenerBase = Catch::TestEventListenerBase;
+#endif
+
+// A test's temp folder is removed when the test passes and kept (and named) when it fails, so the
+// files, logs and packages of a failure can be inspected.
+class KeepFailedTestDirs : public ListenerBase {
+ public:
+  using ListenerBase::ListenerBase;
+  void testCaseEnded(const Catch::TestCaseStats& stats) override {
+    wsa::test::TestDir::finish_all(stats.totals.assertions.failed == 0 && stats.totals.testCases.failed == 0);
+  }
+};
+
+}  // namespace
+
+CATCH_REGISTER_LISTENER(KeepFailedTestDirs)
