@@ -44,6 +44,24 @@ step "Offline side: import (content first, then wsusutil import, then a gap chec
 step "Offline side: the import again is a no-op" \
   "$tool" import --media "$out/usb" --content "$out/offline/WsusContent" \
   --trust "$out/keys/export-signer.pub" --state "$out/offline/import-ledger.sqlite" --wsusutil "$sim"
+
+step "A month later, connected side: WSUS has downloaded new updates" \
+  "$sim" generate --catalog "$out/month2/catalog.json" --content "$out/month2/WsusContent" \
+  --seed 2027 --updates 6 --max-size 4M
+cp -R "$out/month2/WsusContent/." "$out/connected/WsusContent/"
+receipt=$(ls "$out"/usb/wsus-airgap-receipt-*-000001.json)
+step "Connected side: export against the receipt the offline import left on the stick (only the changes)" \
+  "$tool" export --content "$out/connected/WsusContent" --media "$out/usb" \
+  --key "$out/keys/export-signer.key" --state "$out/connected/export-ledger.sqlite" \
+  --wsusutil "$sim" --volume-size 8M --receipt "$receipt"
+step "Offline side: import month 2 (sequence 2 follows 1 in the hash chain)" \
+  "$tool" import --media "$out/usb" --content "$out/offline/WsusContent" \
+  --trust "$out/keys/export-signer.pub" --state "$out/offline/import-ledger.sqlite" --wsusutil "$sim"
+
+mkdir -p "$out/reports"
+step "Report: updates whose files are missing (none), as text and as an HTML page for the auditors" \
+  "$tool" gaps --content "$out/offline/WsusContent" --metadata "$out/usb/wsus-airgap-000002/metadata.xml.gz" \
+  --state "$out/offline/import-ledger.sqlite" --report "$out/reports/gaps.html"
 step "Report: the offline ledger" "$tool" status --state "$out/offline/import-ledger.sqlite"
 
 printf '\n\033[1m== Check: both WsusContent trees are byte-identical\033[0m\n'
@@ -53,7 +71,8 @@ cat <<DONE
 
 Results are in $out:
   connected/WsusContent      the source content store      connected/export-ledger.sqlite  export ledger
-  usb/wsus-airgap-000001     the signed transfer package   keys/export-signer.{key,pub}    signing key pair
+  usb/wsus-airgap-00000{1,2}  the signed transfer packages  keys/export-signer.{key,pub}    signing key pair
+  usb/wsus-airgap-receipt-*  the offline side's receipts   reports/gaps.html               the HTML gap report
   offline/WsusContent        the imported content store    offline/import-ledger.sqlite    import ledger
   offline/logs/              wsusutil import logs          offline/wsus-database.json      simulated WSUS database
 DONE
