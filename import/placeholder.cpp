@@ -1,2 +1,0 @@
-// Keeps the target buildable while its sources land.
-namespace wsa {}
