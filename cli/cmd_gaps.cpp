@@ -203,12 +203,7 @@ Runner define_gaps(CLI::App& app) {
           write_file_atomically(args->request_out, manifest::serialize_request(make_request(report))));
     }
     if (!args->report.empty()) {
-      report::ReportContext context;
-      context.content_dir = content.string();
-      context.generated_utc = manifest::utc_now();
-      context.host = platform::host_name();
-      context.tool_version = std::string("wsus-airgap ") + WSUS_AIRGAP_VERSION;
-      context.ledger = args->state;
+      auto context = report_context(content, args->state);
       std::vector<state::RunRecord> history;
       if (ledger) history = value_or_throw(ledger->history());
       value_or_throw(

@@ -6,15 +6,33 @@
 #include <memory>
 
 #include "cli/reports.h"
+#include "common/atomic_file.h"
 #include "common/platform.h"
 #include "import/import_pipeline.h"
+#include "report/html_report.h"
+#include "state/ledger.h"
 
 namespace wsa::cli {
+
+namespace {
+
+// The auditor's page for this import: what the metadata needs and is missing, and every run so far.
+void write_html_report(const importing::ImportReport& report, const importing::ImportOptions& options,
+                       const std::string& file) {
+  auto ledger = value_or_throw(state::Ledger::open(options.state));
+  auto history = value_or_throw(ledger.history());
+  auto context = report_context(options.content, options.state.string());
+  context.title = "wsus-airgap import report";
+  value_or_throw(write_file_atomically(
+      file, report::render_gap_report_html(report.gaps ? &*report.gaps : nullptr, history, context)));
+}
+
+}  // namespace
 
 Runner define_import(CLI::App& app) {
   struct Args {
     std::vector<std::string> media, trust;
-    std::string content, state, wsusutil, receipt_out, receipt_key, request_out;
+    std::string content, state, wsusutil, receipt_out, receipt_key, request_out, report;
     std::size_t threshold = 1;
     std::uint64_t max_delete = importing::kDefaultMaxDelete;
     bool no_metadata = false, dry_run = false, json = false, new_baseline = false;
@@ -43,6 +61,8 @@ Runner define_import(CLI::App& app) {
   app.add_option("--receipt-out", args->receipt_out, "Also write the receipt to this file");
   app.add_option("--receipt-key", args->receipt_key, "Sign the receipt with this Ed25519 key (keygen)");
   app.add_option("--request-out", args->request_out, "Write a content request listing the missing files");
+  app.add_option("--report", args->report,
+                 "Write a self-contained HTML report: the gap check and the ledger's package history");
   app.add_flag("--dry-run", args->dry_run, "Verify and list what would change; change nothing");
   app.add_flag("--json", args->json, "Print the result as JSON");
   return [args]() {
@@ -71,6 +91,7 @@ Runner define_import(CLI::App& app) {
     if (!args->request_out.empty()) options.request_out = fs::path(args->request_out);
     options.show_progress = !args->json && platform::is_terminal(stderr);
     auto report = importing::run_import(options);
+    if (!args->report.empty() && !options.dry_run) write_html_report(report, options, args->report);
     print_import(report, args->json);
     return report.exit_code;
   };

@@ -2,6 +2,8 @@
 
 #include "common/encoding.h"
 #include "common/platform.h"
+#include "manifest/transfer_manifest.h"
+#include "wsus_airgap_version.h"
 
 namespace wsa::cli {
 
@@ -36,6 +38,16 @@ std::uint64_t parse_size_option(const std::string& text, const char* option) {
          "write it like 700M, 4G or 25G");
   }
   return *size;
+}
+
+report::ReportContext report_context(const fs::path& content, const std::string& ledger) {
+  report::ReportContext context;
+  context.content_dir = content.string();
+  context.generated_utc = manifest::utc_now();
+  context.host = platform::host_name();
+  context.tool_version = std::string("wsus-airgap ") + WSUS_AIRGAP_VERSION;
+  context.ledger = ledger;
+  return context;
 }
 
 }  // namespace wsa::cli

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "report/html_report.h"
 
 namespace wsa::cli {
 
@@ -44,5 +45,8 @@ std::optional<fs::path> default_state(const char* file);
 
 // "700M", "4G" ... at least 64 KiB, else exit 2.
 std::uint64_t parse_size_option(const std::string& text, const char* option);
+
+// Who made an HTML report, where and when: the page's footer and summary.
+report::ReportContext report_context(const fs::path& content, const std::string& ledger);
 
 }  // namespace wsa::cli

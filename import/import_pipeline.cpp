@@ -164,14 +164,14 @@ std::vector<MissingFile> find_missing(const verify::VerifiedPackage& package, co
 
 // Names the updates that need the missing files, and adds the files the metadata references that the
 // inventory never listed (the export server lacks them too, but WSUS here will still want them).
-void name_updates(const verify::VerifiedPackage& package, const fs::path& content, state::Ledger& ledger,
-                  std::vector<MissingFile>& missing) {
-  if (!package.metadata) return;
+std::optional<verify::GapReport> name_updates(const verify::VerifiedPackage& package, const fs::path& content,
+                                              state::Ledger& ledger, std::vector<MissingFile>& missing) {
+  if (!package.metadata) return std::nullopt;
   verify::GapOptions options;
   options.ledger = &ledger;
   // Best effort: the package is applied by now, and a report without titles beats a run marked failed.
   auto found_gaps = verify::find_gaps(content, *package.metadata, options);
-  if (!found_gaps) return;
+  if (!found_gaps) return std::nullopt;
   const auto& gaps = *found_gaps;
   std::map<std::string, std::size_t> index;
   for (std::size_t i = 0; i < missing.size(); ++i) index[missing[i].path] = i;
@@ -192,6 +192,7 @@ void name_updates(const verify::VerifiedPackage& package, const fs::path& conten
     }
   }
   std::sort(missing.begin(), missing.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+  return std::move(*found_gaps);
 }
 
 // Which package carried which file, so `gaps` can say which one should have brought a missing file.
@@ -286,7 +287,7 @@ PackageOutcome apply_package(const ImportOptions& options, state::Ledger& ledger
       outcome.metadata_imported = true;
     }
     report.missing_details = find_missing(package.verified, options.content);
-    name_updates(package.verified, options.content, ledger, report.missing_details);
+    report.gaps = name_updates(package.verified, options.content, ledger, report.missing_details);
     report.missing.clear();
     for (const auto& file : report.missing_details) report.missing.push_back(file.path);
     auto status = report.missing.empty() ? state::RunStatus::kSucceeded : state::RunStatus::kGapsRemain;

@@ -12,6 +12,7 @@
 
 #include "common/error.h"
 #include "import/mirror.h"
+#include "verify/gap_report.h"
 
 namespace wsa::importing {
 
@@ -85,6 +86,7 @@ struct ImportReport {
   std::vector<fs::path> receipts;            // receipt files written
   std::optional<fs::path> request;           // content request written
   std::uint64_t interrupted_runs = 0;        // earlier runs found interrupted and closed as such
+  std::optional<verify::GapReport> gaps;     // the metadata check after the last applied package
   bool dry_run = false;
   ExitCode exit_code = ExitCode::kSuccess;  // kGaps when files are missing
 };

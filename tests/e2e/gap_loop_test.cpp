@@ -91,11 +91,17 @@ TEST_CASE("files a package lacked are named by update, requested, carried exactl
   REQUIRE(scene.export_package().exit_code == 0);
 
   fs::path request = scene.root() / "request.json";
-  auto imported = scene.import_packages({"--request-out", request.string()});
+  fs::path page = scene.root() / "import-report.html";
+  auto imported = scene.import_packages({"--request-out", request.string(), "--report", page.string()});
   INFO(imported.err);
   CHECK(imported.exit_code == 5);
   CHECK(contains(imported.out, first.title));
   CHECK(contains(imported.out, second.title));
+  std::string html = read_file(page);
+  CHECK(contains(html, "wsus-airgap import report"));
+  CHECK(contains(html, "KB" + first.kb));
+  CHECK(contains(html, "KB" + second.kb));
+  CHECK(contains(html, "wsus-airgap-000001"));  // the package history from the ledger
   auto asked = json::parse(read_file(request));
   std::set<std::string> asked_paths;
   for (const auto& file : asked["files"]) asked_paths.insert(file["path"].get<std::string>());
