@@ -279,3 +279,28 @@ TEST_CASE("a second run on the same ledger is refused while the first holds the 
   CHECK(finished.exit_code == 0);
   CHECK(fs::exists(scene.package(1) / "manifest.json"));
 }
+
+TEST_CASE(
+    "an import that finds what a killed run left (a staging file, half the files placed) ends "
+    "byte-identical") {
+  Scenario scene("leftovers-of-a-kill");
+  REQUIRE(scene.export_package().exit_code == 0);
+  // What a run killed during placement leaves: some files already renamed into XX/, one half-written
+  // file in the staging folder (never in XX/ itself).
+  auto connected = snapshot(scene.connected());
+  std::size_t copied = 0;
+  for (const auto& [path, sha] : connected) {
+    if (copied++ % 2 != 0) continue;
+    fs::create_directories((scene.offline() / path).parent_path());
+    fs::copy_file(scene.connected() / path, scene.offline() / path);
+  }
+  write_file(scene.offline() / ".wsus-airgap-staging" / "half-written.partial", "not all of it");
+
+  auto imported = scene.import_packages({"--json"});
+  INFO(imported.err);
+  REQUIRE(imported.exit_code == 0);
+  auto report = nlohmann::json::parse(imported.out);
+  CHECK(report["packages"][0]["files_already_present"] == (connected.size() + 1) / 2);
+  CHECK(snapshot(scene.offline()) == connected);
+  CHECK_FALSE(fs::exists(scene.offline() / ".wsus-airgap-staging"));
+}
