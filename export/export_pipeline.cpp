@@ -33,9 +33,6 @@ namespace {
 
 using manifest::PinnedFile;
 
-// FAT32 holds files of at most 4 GiB - 1 byte; "--volume-size 4G" means "fits FAT32".
-constexpr std::uint64_t kFat32Limit = (4ULL << 30) - 1;
-
 struct ExportRun {
   const ExportOptions& options;
   state::Ledger& ledger;
@@ -247,6 +244,14 @@ void remove_partial(const fs::path& dir) {
 
 }  // namespace
 
+std::uint64_t volume_limit(std::uint64_t requested) {
+  // FAT32 holds files of at most 4 GiB - 1 byte, and "4G" is what people type for a FAT32 stick.
+  constexpr std::uint64_t kFat32Limit = (4ULL << 30) - 1;
+  if (requested == 0) return std::numeric_limits<std::uint64_t>::max();
+  if (requested == kFat32Limit + 1) return kFat32Limit;
+  return requested;
+}
+
 ExportReport run_export(const ExportOptions& options) {
   if (options.wsusutil.has_value() == options.metadata.has_value()) {
     fail(ExitCode::kUsage, "export", "give exactly one of --wsusutil and --metadata");
@@ -377,9 +382,7 @@ ExportReport run_export(const ExportOptions& options) {
 
     // Content: one read of each carried file, hashed again while written, so a file that changed
     // since the scan is caught rather than shipped with a stale digest.
-    std::uint64_t volume_size =
-        options.volume_size == 0 ? std::numeric_limits<std::uint64_t>::max() : options.volume_size;
-    if (volume_size == (4ULL << 30)) volume_size = kFat32Limit;
+    const std::uint64_t volume_size = volume_limit(options.volume_size);
     Progress write_progress("writing volumes", run.report.bytes_carried, run.report.files_carried,
                             options.show_progress);
     auto writer = value_or_throw(VolumeWriter::create(run.partial_dir, volume_size, &write_progress));

@@ -67,6 +67,10 @@ struct ExportReport {
   bool dry_run = false;
 };
 
+// The largest volume file for `--volume-size` (0: one volume): "4G" becomes 4 GiB - 1 byte, the
+// largest file FAT32 media can hold.
+std::uint64_t volume_limit(std::uint64_t requested);
+
 // Runs the whole export. Throws AirgapError with the documented exit code; leaves no package folder
 // behind on failure (only a `.partial` folder when the process is killed, which verify ignores).
 ExportReport run_export(const ExportOptions& options);

@@ -1,11 +1,14 @@
 #include "export/volume_writer.h"
 
+#include "export/export_pipeline.h"
+
 #include <archive.h>
 #include <archive_entry.h>
 
 #include <boost/filesystem/directory.hpp>
 #include <boost/filesystem/operations.hpp>
 
+#include <limits>
 #include <random>
 
 #include <fmt/format.h>
@@ -482,4 +485,10 @@ TEST_CASE("the same files in the same order give the same volumes") {
   auto second = write_package(dir / "b", files, 64 * 1024);
   REQUIRE(first.size() == second.size());
   for (std::size_t i = 0; i < first.size(); ++i) CHECK(first[i].sha256_hex == second[i].sha256_hex);
+}
+
+TEST_CASE("a 4G volume size means the largest file FAT32 can hold") {
+  CHECK(wsa::exporting::volume_limit(4ULL << 30) == (4ULL << 30) - 1);
+  CHECK(wsa::exporting::volume_limit(700ULL << 20) == 700ULL << 20);
+  CHECK(wsa::exporting::volume_limit(0) == std::numeric_limits<std::uint64_t>::max());
 }
