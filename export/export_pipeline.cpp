@@ -332,6 +332,13 @@ ExportReport run_export(const ExportOptions& options) {
       });
     }
 
+    // The shipped set is needed right after the scan; read it while the walk waits on the disk.
+    // (The ledger's connection is opened in serialized mode, so two threads may use it.)
+    std::future<Result<std::unordered_map<std::string, std::vector<std::string>>>> shipped_load;
+    if (!run.exactly_requested && run.report.mode != "full") {
+      shipped_load = std::async(std::launch::async, [&ledger] { return ledger.all_shipped(); });
+    }
+
     // Read the store; the hash cache makes an unchanged tree cost a directory walk.
     Progress scan_progress("hashing", 0, 0, options.show_progress);
     verify::ScanOptions scan_options;
@@ -339,6 +346,7 @@ ExportReport run_export(const ExportOptions& options) {
     scan_options.progress = &scan_progress;
     auto listing = value_or_throw(verify::scan_content_store(options.content, &ledger, scan_options));
     scan_progress.finish();
+    if (shipped_load.valid()) run.shipped = value_or_throw(shipped_load.get());
     refuse_unusable_source(options, listing);
     if (source_gaps.valid()) report_source_gaps(run, source_gaps.get());
     run.report.files_hashed = listing.hashed_files;

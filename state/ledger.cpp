@@ -1,5 +1,7 @@
 #include "state/ledger.h"
 
+#include "common/platform.h"
+
 #include <sqlite3.h>
 
 #include <boost/filesystem/operations.hpp>
@@ -436,7 +438,10 @@ Result<Ledger> Ledger::open(const fs::path& file) {
     }
   }
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(file.string().c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  // Serialized mode: export reads the hash cache and the shipped set on two threads at once. The name is
+  // UTF-8 on every platform, as SQLite expects.
+  int rc = sqlite3_open_v2(platform::utf8_path(file).c_str(), &raw,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
   impl->db.reset(raw);
   if (rc != SQLITE_OK) {
     if (!impl->db)
@@ -747,13 +752,13 @@ Result<std::optional<std::uint64_t>> Ledger::shipped_sequence(const std::string&
   return std::optional<std::uint64_t>{from_db(sqlite3_column_int64(*statement, 0))};
 }
 
-
 // The import resume rows are read and written a few times per package (bulk), so their statements
 // are prepared per call rather than kept in Impl.
 Result<std::vector<VerifiedVolume>> Ledger::verified_volumes(const std::string& manifest_sha256) {
   Statement slot;
   auto statement = impl_->prepared(
-      slot, "SELECT name, size, mtime_ns FROM import_verified_volumes WHERE manifest_sha256 = ?1 ORDER BY name");
+      slot,
+      "SELECT name, size, mtime_ns FROM import_verified_volumes WHERE manifest_sha256 = ?1 ORDER BY name");
   if (!statement) return std::unexpected(statement.error());
   sqlite3_bind_text(*statement, 1, manifest_sha256.c_str(), -1, SQLITE_TRANSIENT);
   std::vector<VerifiedVolume> volumes;
@@ -766,11 +771,13 @@ Result<std::vector<VerifiedVolume>> Ledger::verified_volumes(const std::string& 
   }
 }
 
-Result<void> Ledger::record_verified_volume(const std::string& manifest_sha256, const VerifiedVolume& volume) {
+Result<void> Ledger::record_verified_volume(const std::string& manifest_sha256,
+                                            const VerifiedVolume& volume) {
   Statement slot;
-  auto statement = impl_->prepared(slot,
-                                   "INSERT OR REPLACE INTO import_verified_volumes (manifest_sha256, name, size, "
-                                   "mtime_ns) VALUES (?1, ?2, ?3, ?4)");
+  auto statement =
+      impl_->prepared(slot,
+                      "INSERT OR REPLACE INTO import_verified_volumes (manifest_sha256, name, size, "
+                      "mtime_ns) VALUES (?1, ?2, ?3, ?4)");
   if (!statement) return std::unexpected(statement.error());
   sqlite3_bind_text(*statement, 1, manifest_sha256.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(*statement, 2, volume.name.c_str(), -1, SQLITE_TRANSIENT);
@@ -781,9 +788,9 @@ Result<void> Ledger::record_verified_volume(const std::string& manifest_sha256, 
 
 Result<std::vector<PlacedFile>> Ledger::placed_files(const std::string& manifest_sha256) {
   Statement slot;
-  auto statement = impl_->prepared(
-      slot,
-      "SELECT path, size, mtime_ns, sha256 FROM import_placed_files WHERE manifest_sha256 = ?1 ORDER BY path");
+  auto statement = impl_->prepared(slot,
+                                   "SELECT path, size, mtime_ns, sha256 FROM import_placed_files WHERE "
+                                   "manifest_sha256 = ?1 ORDER BY path");
   if (!statement) return std::unexpected(statement.error());
   sqlite3_bind_text(*statement, 1, manifest_sha256.c_str(), -1, SQLITE_TRANSIENT);
   std::vector<PlacedFile> files;
