@@ -25,23 +25,23 @@ inline constexpr std::uint64_t kMaxReceiptBytes = 64ULL * 1024 * 1024;
 
 // One file the offline side lacks or holds damaged.
 struct RequestedFile {
-  std::string path;                 // canonical "XX/<SHA1>.ext"
-  std::string reason;               // "missing", "wrong size", "SHA-256 mismatch", ...
-  std::string update_id;            // the update that needs it, when known (else empty)
-  std::string title;                // that update's title, when known
-  std::string kb;                   // its KB number, when known
+  std::string path;       // canonical "XX/<SHA1>.ext"
+  std::string reason;     // "missing", "wrong size", "SHA-256 mismatch", ...
+  std::string update_id;  // the update that needs it, when known (else empty)
+  std::string title;      // that update's title, when known
+  std::string kb;         // its KB number, when known
 };
 
 struct Receipt {
   int format_version = kReceiptFormatVersion;
-  std::string offline_ledger_id;   // the import ledger's id
+  std::string offline_ledger_id;  // the import ledger's id
   std::string offline_host;
   std::string created_utc;
-  std::string source_id;           // the export chain this receipt answers
-  std::uint64_t applied_sequence = 0;       // last sequence applied from source_id (0: none)
-  std::string applied_manifest_sha256;      // its manifest hash (empty when none)
+  std::string source_id;                // the export chain this receipt answers
+  std::uint64_t applied_sequence = 0;   // last sequence applied from source_id (0: none)
+  std::string applied_manifest_sha256;  // its manifest hash (empty when none)
   std::vector<std::uint64_t> applied_this_run;
-  std::string content_digest;      // SHA-256 over the offline WsusContent listing ("path\tsize\n" sorted)
+  std::string content_digest;  // SHA-256 over the offline WsusContent listing ("path\tsize\n" sorted)
   std::uint64_t content_files = 0;
   std::uint64_t content_bytes = 0;
   std::vector<RequestedFile> missing;  // still missing or damaged after the import

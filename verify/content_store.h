@@ -46,14 +46,15 @@ struct ContentListing {
 };
 
 struct ScanOptions {
-  bool rehash = false;       // ignore the cache and read every byte
-  unsigned threads = 0;      // 0: one per core
+  bool rehash = false;   // ignore the cache and read every byte
+  unsigned threads = 0;  // 0: one per core
   Progress* progress = nullptr;
 };
 
 // Lists, and hashes what the cache cannot vouch for. With a ledger, reads and refreshes its hash
 // cache. A missing or unreadable folder is an error naming it.
-Result<ContentListing> scan_content_store(const fs::path& root, state::Ledger* cache, const ScanOptions& options);
+Result<ContentListing> scan_content_store(const fs::path& root, state::Ledger* cache,
+                                          const ScanOptions& options);
 
 // Walks only names (no hashing): canonical path -> size, for the offline side's checks.
 struct ContentPresence {
@@ -64,6 +65,7 @@ struct ContentPresence {
 Result<std::vector<ContentPresence>> list_content_store(const fs::path& root, std::vector<fs::path>* foreign);
 
 // Runs `work(i)` for i in [0, count) on `threads` threads (0: one per core); stops at the first error.
-Result<void> parallel_for(std::size_t count, unsigned threads, const std::function<Result<void>(std::size_t)>& work);
+Result<void> parallel_for(std::size_t count, unsigned threads,
+                          const std::function<Result<void>(std::size_t)>& work);
 
 }  // namespace wsa::verify
