@@ -6,8 +6,9 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libboost-filesystem-dev zlib1g-dev libarchive-dev libssl-dev libsqlite3-dev libexpat1-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev catch2
-  gcab rsync
-  chromium
+  gcab rsync            # tests: a second CAB reader; benches: the rsync peer
+  chromium              # tests: the HTML report rendered headless
+  clang-format          # the format check run with the tests
 )
 
 missing=()

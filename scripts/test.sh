@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs the whole test suite through CTest.
+# Installs what is missing, builds, checks the formatting, and runs the whole test suite through CTest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
 scripts/build.sh
+cmake --build build --target format-check
 ctest --test-dir build --output-on-failure --parallel "$(nproc)"
