@@ -9,6 +9,7 @@ packages=(
   gcab rsync            # tests: a second CAB reader; benches: the rsync peer
   chromium              # tests: the HTML report rendered headless
   clang-format          # the format check run with the tests
+  g++-mingw-w64-x86-64  # scripts/windows-check.sh: every product source compiles for Windows
 )
 
 missing=()
