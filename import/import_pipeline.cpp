@@ -3,6 +3,7 @@
 #include <boost/filesystem/operations.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <ctime>
 #include <map>
 #include <set>
@@ -82,63 +83,49 @@ std::vector<PendingPackage> select_in_order(const ImportOptions& options, state:
   return selected;
 }
 
-Error pinned_mismatch(const fs::path& path, const char* kind) {
-  return Error{ExitCode::kIntegrity, path.string(),
-               std::string(kind) + " does not match its SHA-256 in the signed manifest",
-               "the media was altered or damaged: do not import it; export again or copy it again"};
-}
-
-// Intact before anything moves: every pinned file is hashed, except volumes an interrupted run of the
-// same package already hashed whose size and time are unchanged (a resumed run must not read hours of
-// media twice). Placement still checks every file it extracts against the signed inventory, so a
-// volume altered behind an unchanged time can put no wrong byte into WsusContent.
-void verify_contents(PendingPackage& package, state::Ledger& ledger, bool record, Progress* progress) {
-  const auto& m = package.verified.manifest;
+// Intact before anything moves: every pinned file is hashed (verify::verify_package), except volumes
+// an interrupted run of the same package already hashed whose size and time are unchanged (a resumed
+// run must not read hours of media twice). Placement still checks every file it extracts against the
+// signed inventory, so a volume altered behind an unchanged time can put no wrong byte into WsusContent.
+void verify_contents(PendingPackage& package, const ImportOptions& options, const manifest::TrustStore& trust,
+                     state::Ledger& ledger, Progress* progress) {
   const auto& sha = package.verified.manifest_sha256;
   auto known = value_or_throw(ledger.verified_volumes(sha));
-  struct Task {
-    fs::path path;
-    const manifest::PinnedFile* pinned;
-    const char* kind;
-    std::optional<state::VerifiedVolume> volume;  // set for volumes: what to record once hashed
+  auto as_verified = [](const manifest::PinnedFile& pinned,
+                        const fs::path& found) -> std::optional<state::VerifiedVolume> {
+    auto mtime = platform::modification_time_ns(found);
+    if (!mtime) return std::nullopt;
+    return state::VerifiedVolume{pinned.name, pinned.size, *mtime};
   };
-  std::vector<Task> tasks;
-  tasks.push_back({package.verified.inventory, &m.inventory.file, "the inventory", std::nullopt});
-  if (m.metadata && package.verified.metadata) {
-    tasks.push_back({*package.verified.metadata, &*m.metadata, "the metadata package", std::nullopt});
-  }
-  for (std::size_t i = 0; i < m.volumes.size() && i < package.verified.volumes.size(); ++i) {
-    const fs::path& path = package.verified.volumes[i];
-    auto mtime = value_or_throw(platform::modification_time_ns(path));
-    state::VerifiedVolume now{m.volumes[i].name, m.volumes[i].size, mtime};
-    bool unchanged = std::ranges::any_of(known, [&](const state::VerifiedVolume& v) {
-      return v.name == now.name && v.size == now.size && v.mtime_ns == now.mtime_ns;
-    });
-    if (unchanged) {
-      ++package.volumes_skipped;
-      continue;
-    }
-    tasks.push_back({path, &m.volumes[i], "volume", now});
-  }
-  value_or_throw(verify::parallel_for(tasks.size(), 0, [&](std::size_t i) -> Result<void> {
-    auto digest = sha256_file(tasks[i].path, progress);
-    if (!digest) return std::unexpected(digest.error());
-    if (*digest != tasks[i].pinned->sha256_hex)
-      return std::unexpected(pinned_mismatch(tasks[i].path, tasks[i].kind));
-    return {};
-  }));
-  // The inventory's lines must add up to the signed summary (it is walked again in lockstep later).
-  auto reader = value_or_throw(manifest::InventoryReader::open(package.verified.inventory));
-  while (value_or_throw(reader.next())) {
-  }
-  if (!(reader.summary() == m.inventory)) {
-    fail(ExitCode::kIntegrity, package.verified.inventory.string(),
-         "does not add up to the manifest's summary", "the package is inconsistent: export it again");
-  }
-  for (const auto& task : tasks) {
-    if (!task.volume) continue;
-    ++package.volumes_hashed;
-    if (record) value_or_throw(ledger.record_verified_volume(sha, *task.volume));
+  auto hashed_before = [&](const manifest::PinnedFile& pinned, const fs::path& found) {
+    auto now = as_verified(pinned, found);
+    return now && std::ranges::any_of(known, [&](const state::VerifiedVolume& v) {
+             return v.name == now->name && v.size == now->size && v.mtime_ns == now->mtime_ns;
+           });
+  };
+  const auto volumes = package.verified.manifest.volumes;
+  // Counted where verify_package decides, so the report says what was really left unread.
+  std::atomic<std::uint64_t> skipped{0};
+  verify::VerifyOptions full;
+  full.threshold = options.threshold;
+  full.progress = progress;
+  full.already_hashed = [&](const manifest::PinnedFile& pinned, const fs::path& found) {
+    // verify_package reads the manifest afresh, so volumes are recognised by their (unique) names.
+    bool is_volume = std::ranges::any_of(volumes, [&](const auto& v) { return v.name == pinned.name; });
+    if (!is_volume || !hashed_before(pinned, found)) return false;
+    ++skipped;
+    return true;
+  };
+  package.verified = value_or_throw(verify::verify_package(package.found, options.media, trust, full));
+  package.volumes_skipped = skipped;
+  package.volumes_hashed = package.verified.volumes.size() - package.volumes_skipped;
+
+  if (options.dry_run) return;
+  for (std::size_t i = 0; i < package.verified.volumes.size(); ++i) {
+    const auto& pinned = package.verified.manifest.volumes[i];
+    const auto& found = package.verified.volumes[i];
+    if (hashed_before(pinned, found)) continue;
+    if (auto now = as_verified(pinned, found)) value_or_throw(ledger.record_verified_volume(sha, *now));
   }
 }
 
@@ -520,7 +507,7 @@ ImportReport run_import(const ImportOptions& options) {
   for (auto& package : pending) {
     if (package.verdict != verify::OrderVerdict::kApply) continue;
     Progress progress("verifying " + package.found.folder_name, 0, 0, options.show_progress);
-    verify_contents(package, ledger, !options.dry_run, &progress);
+    verify_contents(package, options, trust, ledger, &progress);
     progress.finish();
   }
 

@@ -183,18 +183,21 @@ Result<VerifiedPackage> verify_package(const FoundPackage& package, const std::v
   for (const auto& volume : m.volumes) pinned.emplace_back(&volume, "volume");
   VerifyOptions sizes_only = options;
   sizes_only.check_hashes = false;
+  std::vector<fs::path> paths;
   for (const auto& [file, kind] : pinned) {
-    if (auto found = check_pinned(package, *file, kind, media, sizes_only); !found)
-      return std::unexpected(found.error());
+    auto found = check_pinned(package, *file, kind, media, sizes_only);
+    if (!found) return std::unexpected(found.error());
+    paths.push_back(*found);
   }
-  std::vector<fs::path> paths(pinned.size());
-  auto checked = parallel_for(pinned.size(), 0, [&](std::size_t i) -> Result<void> {
-    auto path = check_pinned(package, *pinned[i].first, pinned[i].second, media, options);
-    if (!path) return std::unexpected(path.error());
-    paths[i] = *path;
-    return {};
-  });
-  if (!checked) return std::unexpected(checked.error());
+  if (options.check_hashes) {
+    auto checked = parallel_for(pinned.size(), 0, [&](std::size_t i) -> Result<void> {
+      if (options.already_hashed && options.already_hashed(*pinned[i].first, paths[i])) return {};
+      auto hashed = check_pinned(package, *pinned[i].first, pinned[i].second, media, options);
+      if (!hashed) return std::unexpected(hashed.error());
+      return {};
+    });
+    if (!checked) return std::unexpected(checked.error());
+  }
   std::size_t next = 0;
   verified.inventory = paths[next++];
   if (m.metadata) verified.metadata = paths[next++];

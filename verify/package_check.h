@@ -5,6 +5,7 @@
 #include <boost/filesystem/path.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,6 +53,9 @@ struct VerifyOptions {
   std::size_t threshold = 1;
   bool check_hashes = true;  // false: signatures and sizes only (used to order packages cheaply)
   Progress* progress = nullptr;
+  // Pinned files for which this returns true are checked by size only: an import resumed after a
+  // kill does not hash again the volumes it had hashed, unchanged since. Called from several threads.
+  std::function<bool(const manifest::PinnedFile& pinned, const fs::path& found)> already_hashed;
 };
 
 // Signatures (exit 3 when the threshold is not met), then sizes and hashes of the inventory, the
