@@ -182,6 +182,16 @@ std::optional<verify::GapReport> name_updates(const verify::VerifiedPackage& pac
   return std::move(*found_gaps);
 }
 
+// What the offline server still lacks once a package is in: its inventory against the disk, then
+// the metadata, which also names the updates ("Failed to download" in the console).
+void check_gaps(const verify::VerifiedPackage& package, const fs::path& content, state::Ledger& ledger,
+                ImportReport& report) {
+  report.missing_details = find_missing(package, content);
+  report.gaps = name_updates(package, content, ledger, report.missing_details);
+  report.missing.clear();
+  for (const auto& file : report.missing_details) report.missing.push_back(file.path);
+}
+
 // Which package carried which file, so `gaps` can say which one should have brought a missing file.
 void record_carried(const verify::VerifiedPackage& package, state::Ledger& ledger) {
   auto inventory = value_or_throw(manifest::InventoryReader::open(package.inventory));
@@ -273,10 +283,7 @@ PackageOutcome apply_package(const ImportOptions& options, state::Ledger& ledger
                                         options.wsusutil_timeout));
       outcome.metadata_imported = true;
     }
-    report.missing_details = find_missing(package.verified, options.content);
-    report.gaps = name_updates(package.verified, options.content, ledger, report.missing_details);
-    report.missing.clear();
-    for (const auto& file : report.missing_details) report.missing.push_back(file.path);
+    check_gaps(package.verified, options.content, ledger, report);
     auto status = report.missing.empty() ? state::RunStatus::kSucceeded : state::RunStatus::kGapsRemain;
     std::string message = "placed " + std::to_string(outcome.files_placed) + " file(s)";
     if (outcome.resumed) message += " (resumed: " + std::to_string(outcome.files_skipped) + " placed before)";
@@ -523,6 +530,9 @@ ImportReport run_import(const ImportOptions& options) {
   for (const auto& package : pending) {
     if (package.verdict == verify::OrderVerdict::kAlreadyApplied) {
       report.packages.push_back(outcome_of(package, "already applied"));
+      // Nothing to apply, but the gaps it left may still be open: say so again (exit 5), so a re-run
+      // is as informative as the run it repeats and its receipt and request stay current.
+      if (!options.dry_run) check_gaps(package.verified, options.content, ledger, report);
     } else if (options.dry_run) {
       auto outcome = outcome_of(package, "would apply");
       outcome.files_placed = package.verified.manifest.inventory.carried_count;

@@ -102,6 +102,13 @@ TEST_CASE("files a package lacked are named by update, requested, carried exactl
   CHECK(contains(html, "KB" + first.kb));
   CHECK(contains(html, "KB" + second.kb));
   CHECK(contains(html, "wsus-airgap-000001"));  // the package history from the ledger
+
+  // Running the import again applies nothing, and says again what is still missing.
+  auto again = scene.import_packages();
+  CHECK(again.exit_code == 5);
+  CHECK(contains(again.out, "already applied  wsus-airgap-000001"));
+  CHECK(contains(again.out, first.title));
+  CHECK(contains(again.out, second.title));
   auto asked = json::parse(read_file(request));
   std::set<std::string> asked_paths;
   for (const auto& file : asked["files"]) asked_paths.insert(file["path"].get<std::string>());
