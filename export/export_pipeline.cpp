@@ -45,8 +45,9 @@ struct ExportRun {
   // Files asked for by --receipt or --request, by canonical path.
   std::map<std::string, manifest::RequestedFile> requested;
   bool exactly_requested = false;  // --request: carry only `requested`
+  bool full = false;               // carry every file (--full, or the first package of a ledger)
   std::string receipt_note;        // what the ledger records about the receipt
-  // The ledger's shipped set (path -> SHA-256s), read once when the first file is weighed.
+  // The ledger's shipped set (path -> SHA-256s), read beside the scan.
   std::optional<std::unordered_map<std::string, std::vector<std::string>>> shipped;
 };
 
@@ -130,7 +131,7 @@ bool should_carry(ExportRun& run, const verify::ContentFile& file) {
     if (asked) ++run.report.files_resent;
     return asked;
   }
-  if (run.report.mode == "full") return true;
+  if (run.full) return true;
   // One query for the whole set: a query per file would dominate the re-scan of an unchanged tree.
   if (!run.shipped) run.shipped = value_or_throw(run.ledger.all_shipped());
   auto shipped = run.shipped->find(file.path);
@@ -260,7 +261,7 @@ ExportReport run_export(const ExportOptions& options) {
   auto lock =
       value_or_throw(platform::ExclusiveLock::try_acquire(fs::path(options.state.string() + ".lock")));
   auto ledger = value_or_throw(state::Ledger::open(options.state));
-  ExportRun run{options, ledger, {}, 0, std::nullopt, {}, {}, {}, {}, false, {}, std::nullopt};
+  ExportRun run{options, ledger, {}, 0, std::nullopt, {}, {}, {}, {}, false, false, {}, std::nullopt};
   run.report.dry_run = options.dry_run;
 
   // Keys first: a missing key must not cost an hour of wsusutil.
@@ -289,8 +290,8 @@ ExportReport run_export(const ExportOptions& options) {
   }
   run.sequence = run.previous ? run.previous->sequence + 1 : 1;
   // The first package carries everything, so it is a full one whatever was asked.
-  const bool full = options.full || !run.previous;
-  run.report.mode = full ? "full" : "incremental";
+  run.full = options.full || !run.previous;
+  run.report.mode = run.full ? "full" : "incremental";
   run.report.sequence = run.sequence;
   run.final_dir = options.media / manifest::package_folder_name(run.sequence);
   run.partial_dir = fs::path(run.final_dir.string() + ".partial");
@@ -335,7 +336,7 @@ ExportReport run_export(const ExportOptions& options) {
     // The shipped set is needed right after the scan; read it while the walk waits on the disk.
     // (The ledger's connection is opened in serialized mode, so two threads may use it.)
     std::future<Result<std::unordered_map<std::string, std::vector<std::string>>>> shipped_load;
-    if (!run.exactly_requested && run.report.mode != "full") {
+    if (!run.exactly_requested && !run.full) {
       shipped_load = std::async(std::launch::async, [&ledger] { return ledger.all_shipped(); });
     }
 
@@ -421,7 +422,7 @@ ExportReport run_export(const ExportOptions& options) {
     m.previous_manifest_sha256 = run.previous ? run.previous->manifest_sha256 : "";
     m.created_utc = manifest::utc_now();
     if (options.expires_in_days) m.expires_utc = utc_in_days(*options.expires_in_days);
-    m.mode = full ? manifest::PackageMode::kFull : manifest::PackageMode::kIncremental;
+    m.mode = run.full ? manifest::PackageMode::kFull : manifest::PackageMode::kIncremental;
     m.metadata = metadata;
     m.volumes = volumes;
     m.inventory = inventory_summary;

@@ -41,29 +41,25 @@ constexpr std::pair<const char*, const char*> kClassifications[] = {
 using Sha1 = std::array<unsigned char, 20>;
 using Sha256 = std::array<unsigned char, 32>;
 
-struct Sha1Hash {
-  std::size_t operator()(const Sha1& digest) const noexcept {
-    // A SHA-1 is already uniformly distributed: its first bytes are a good hash.
+// Digests and GUIDs are already uniformly distributed: their first bytes are a good hash.
+struct LeadingBytesHash {
+  template <std::size_t N>
+  std::size_t operator()(const std::array<unsigned char, N>& bytes) const noexcept {
+    static_assert(N >= sizeof(std::size_t));
     std::size_t value = 0;
-    for (std::size_t i = 0; i < sizeof value; ++i) value = (value << 8) | digest[i];
+    for (std::size_t i = 0; i < sizeof value; ++i) value = (value << 8) | bytes[i];
     return value;
   }
 };
 
-std::optional<Sha1> parse_sha1(std::string_view hex) {
+// Hex of exactly N bytes -> the bytes; nullopt for anything else.
+template <std::size_t N>
+std::optional<std::array<unsigned char, N>> parse_bytes(std::string_view hex) {
   auto raw = from_hex(hex);
-  if (!raw || raw->size() != 20) return std::nullopt;
-  Sha1 digest{};
-  std::copy(raw->begin(), raw->end(), digest.begin());
-  return digest;
-}
-
-std::optional<Sha256> parse_sha256(std::string_view hex) {
-  auto raw = from_hex(hex);
-  if (!raw || raw->size() != 32) return std::nullopt;
-  Sha256 digest{};
-  std::copy(raw->begin(), raw->end(), digest.begin());
-  return digest;
+  if (!raw || raw->size() != N) return std::nullopt;
+  std::array<unsigned char, N> bytes{};
+  std::copy(raw->begin(), raw->end(), bytes.begin());
+  return bytes;
 }
 
 std::string_view as_bytes(const auto& digest) {
@@ -91,25 +87,13 @@ struct ReferencingUpdate {
 
 using Guid = std::array<unsigned char, 16>;
 
-struct GuidHash {
-  std::size_t operator()(const Guid& guid) const noexcept {
-    std::size_t value = 0;
-    for (std::size_t i = 0; i < sizeof value; ++i) value = (value << 8) | guid[i];
-    return value;
-  }
-};
-
 // "8f0e6a3c-1111-..." -> 16 bytes; nullopt for anything else.
 std::optional<Guid> parse_guid(std::string_view text) {
   std::string hex;
   for (char c : text) {
     if (c != '-') hex += c;
   }
-  auto raw = from_hex(hex);
-  if (!raw || raw->size() != 16) return std::nullopt;
-  Guid guid{};
-  std::copy(raw->begin(), raw->end(), guid.begin());
-  return guid;
+  return parse_bytes<16>(hex);
 }
 
 // What the metadata says must exist: distinct files and the updates that need them, merged by digest
@@ -122,7 +106,7 @@ class ReferencedContent {
     ReferencedFile& entry = files_[*index];
     if (entry.name.empty() && !file.name.empty()) entry.name = file.name;
     if (!entry.size && file.size) entry.size = file.size;
-    if (!entry.sha256 && file.sha256_hex) entry.sha256 = parse_sha256(*file.sha256_hex);
+    if (!entry.sha256 && file.sha256_hex) entry.sha256 = parse_bytes<32>(*file.sha256_hex);
   }
 
   void add_update(const wsus::PackageUpdate& update) {
@@ -186,7 +170,7 @@ class ReferencedContent {
   }
 
   std::optional<std::uint32_t> file_index(std::string_view sha1_hex) {
-    auto digest = parse_sha1(sha1_hex);
+    auto digest = parse_bytes<20>(sha1_hex);
     if (!digest) return std::nullopt;
     auto [slot, inserted] = file_index_.try_emplace(*digest, static_cast<std::uint32_t>(files_.size()));
     if (inserted) files_.push_back({*digest, std::nullopt, std::nullopt, {}, false});
@@ -195,9 +179,9 @@ class ReferencedContent {
 
   // Deques, not vectors: growing never copies the whole table, which would double the peak.
   std::deque<ReferencedFile> files_;
-  std::unordered_map<Sha1, std::uint32_t, Sha1Hash> file_index_;
+  std::unordered_map<Sha1, std::uint32_t, LeadingBytesHash> file_index_;
   std::deque<ReferencingUpdate> updates_;
-  std::unordered_map<Guid, std::uint32_t, GuidHash> update_index_;
+  std::unordered_map<Guid, std::uint32_t, LeadingBytesHash> update_index_;
   std::unordered_map<std::string, std::uint32_t> odd_update_index_;
   std::vector<std::string> classifications_{std::string()};
 };
