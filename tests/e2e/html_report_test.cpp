@@ -111,10 +111,8 @@ TEST_CASE("the gaps HTML report is one self-contained page whose hostile title i
 
 TEST_CASE(
     "headless Chromium renders the gaps report with every KB and title and never runs the injected script") {
-  if (!fs::exists(kChromium)) {
-    WARN("SKIPPED: /usr/bin/chromium is absent; ./scripts/deps.sh installs it (Debian package 'chromium')");
-    return;
-  }
+  if (!fs::exists(kChromium))
+    skip_test("/usr/bin/chromium is absent; ./scripts/deps.sh installs it (Debian package 'chromium')");
   ReportScene setup;
   make_report(setup);
   std::string url = "file://" + setup.report.string();

@@ -262,22 +262,29 @@ TEST_CASE("export refuses source files whose bytes do not match their SHA-1 name
 
 TEST_CASE("a second run on the same ledger is refused while the first holds the lock") {
   Scenario scene("lock-held");
-  set_env("WSUSUTIL_SIM_DELAY_MS", "3000");
-  auto first = std::async(std::launch::async, [&] { return scene.export_package(); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(800));
-  // A separate work folder keeps the two runs' captured output apart.
-  fs::create_directories(scene.root() / "second");
-  auto second = run(airgap_binary(),
-                    {"export", "--content", scene.connected().string(), "--media", scene.media().string(),
-                     "--key", scene.key().string(), "--state", scene.export_state().string(), "--wsusutil",
-                     simulator_binary().string()},
-                    scene.root() / "second");
-  set_env("WSUSUTIL_SIM_DELAY_MS", "");
-  CHECK(second.exit_code == 1);
-  CHECK(contains(second.err, "export-ledger.sqlite.lock: another wsus-airgap run holds this lock"));
-  auto finished = first.get();
-  CHECK(finished.exit_code == 0);
+  // Once the first export has its metadata (and holds the lock), the hook runs a second one.
+  fs::path hook = scene.root() / "second-export.sh";
+  fs::path second_err = scene.root() / "second.err";
+  {
+    std::ofstream script(hook.string());
+    script << "#!/bin/sh\n[ \"$1\" = metadata-exported ] || exit 0\n"
+           << "WSUS_AIRGAP_TEST_HOOK= '" << airgap_binary().string() << "' export --content '"
+           << scene.connected().string() << "' --media '" << scene.media().string() << "' --key '"
+           << scene.key().string() << "' --state '" << scene.export_state().string() << "' --wsusutil '"
+           << simulator_binary().string() << "' 2> '" << second_err.string() << "'\n"
+           << "echo $? > '" << (scene.root() / "second.rc").string() << "'\n";
+  }
+  fs::permissions(hook, fs::perms::owner_all);
+  set_env("WSUS_AIRGAP_TEST_HOOK", hook.string());
+  auto first = scene.export_package();
+  set_env("WSUS_AIRGAP_TEST_HOOK", "");
+  CHECK(read_file(scene.root() / "second.rc") == "1\n");
+  CHECK(
+      contains(read_file(second_err), "export-ledger.sqlite.lock: another wsus-airgap run holds this lock"));
+  INFO(first.err);
+  CHECK(first.exit_code == 0);
   CHECK(fs::exists(scene.package(1) / "manifest.json"));
+  CHECK_FALSE(fs::exists(scene.package(2)));
 }
 
 TEST_CASE(

@@ -1,5 +1,8 @@
 #include "tests/support/e2e.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 #include "common/platform.h"
 #include "tests/support/test_dir.h"
 
@@ -29,6 +32,12 @@ boost::filesystem::path airgap_binary() {
 
 boost::filesystem::path simulator_binary() {
   return WSUSUTIL_SIM_BINARY;
+}
+
+void skip_test(const std::string& reason) {
+  std::printf("SKIPPED: %s\n", reason.c_str());
+  std::fflush(stdout);
+  std::exit(77);
 }
 
 }  // namespace wsa::test

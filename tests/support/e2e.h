@@ -18,6 +18,10 @@ struct RunResult {
 RunResult run(const boost::filesystem::path& program, const std::vector<std::string>& args,
               const boost::filesystem::path& work_dir);
 
+// Ends this test process as skipped (exit 77, which CTest reports as "Skipped"), saying why: a test
+// that cannot run here must never look passed.
+[[noreturn]] void skip_test(const std::string& reason);
+
 // The built wsus-airgap and simulator binaries.
 boost::filesystem::path airgap_binary();
 boost::filesystem::path simulator_binary();
