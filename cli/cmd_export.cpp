@@ -11,11 +11,15 @@
 
 namespace wsa::cli {
 
+namespace {
+constexpr std::int64_t kMaxExpiryDays = 3650;  // ten years: longer is a typo, not a policy
+}  // namespace
+
 Runner define_export(CLI::App& app) {
   struct Args {
     std::string content, media, state, wsusutil, metadata, volume_size, receipt, request;
     std::vector<std::string> keys, receipt_trust;
-    std::uint64_t expires_days = 0;
+    std::int64_t expires_days = 0;
     bool full = false, dry_run = false, json = false, rehash = false, skip_mismatched = false,
          allow_empty = false, require_complete = false;
   };
@@ -32,8 +36,8 @@ Runner define_export(CLI::App& app) {
   wsusutil->excludes(metadata);
   app.add_flag("--full", args->full, "Carry every content file, not only what the offline side lacks");
   app.add_option("--volume-size", args->volume_size, "Largest volume file, e.g. 4G (FAT32: 4 GiB - 1 byte)");
-  app.add_option("--expires-in-days", args->expires_days,
-                 "Refuse the package on import after this many days");
+  add_bounded_option(app, "--expires-in-days", args->expires_days, 1, kMaxExpiryDays,
+                     "Refuse the package on import after this many days (1 to 3650; default: never)");
   app.add_flag("--rehash", args->rehash, "Read every content file, ignoring the hash cache");
   app.add_flag("--skip-mismatched", args->skip_mismatched,
                "Export the rest when some files do not match their names");
@@ -72,7 +76,7 @@ Runner define_export(CLI::App& app) {
     options.receipt_trust = to_paths(args->receipt_trust);
     if (!args->volume_size.empty())
       options.volume_size = parse_size_option(args->volume_size, "--volume-size");
-    if (args->expires_days > 0) options.expires_in_days = args->expires_days;
+    if (args->expires_days > 0) options.expires_in_days = static_cast<std::uint64_t>(args->expires_days);
     options.show_progress = !args->json && platform::is_terminal(stderr);
     auto report = exporting::run_export(options);
     print_export(report, args->json);

@@ -33,16 +33,17 @@ Runner define_import(CLI::App& app) {
   struct Args {
     std::vector<std::string> media, trust;
     std::string content, state, wsusutil, receipt_out, receipt_key, request_out, report;
-    std::size_t threshold = 1;
-    std::uint64_t max_delete = importing::kDefaultMaxDelete;
+    std::int64_t threshold = 1;
+    std::int64_t max_delete = importing::kDefaultMaxDelete;
     bool no_metadata = false, dry_run = false, json = false, new_baseline = false;
-    bool mirror = false, purge = false, force_mirror = false;
+    bool mirror = false, purge = false, force_mirror = false, no_media_receipt = false;
   };
   auto args = std::make_shared<Args>();
   app.add_option("--media", args->media, "Folder holding transfer packages (repeat for several; required)");
   app.add_option("--content", args->content, "WsusContent folder of the offline server");
   app.add_option("--trust", args->trust, "Trusted public key (repeat; required)");
-  app.add_option("--threshold", args->threshold, "Distinct trusted signatures required (default 1)");
+  add_bounded_option(app, "--threshold", args->threshold, 1, kMaxThreshold,
+                     "Distinct trusted signatures required (1 to 64; default 1)");
   app.add_option("--state", args->state, "Import ledger (SQLite): what was applied, in which order");
   auto* wsusutil =
       app.add_option("--wsusutil", args->wsusutil, "wsusutil.exe to run for the metadata import");
@@ -54,13 +55,16 @@ Runner define_import(CLI::App& app) {
                "Also remove content files the export server no longer has (robocopy /MIR), into a quarantine "
                "folder beside the content folder");
   app.add_flag("--purge", args->purge, "With --mirror: delete removed files instead of quarantining them");
-  app.add_option("--max-delete", args->max_delete,
-                 "With --mirror: refuse (exit 7, nothing changed) to remove more than N files (default 500)");
+  add_bounded_option(app, "--max-delete", args->max_delete, 0, kMaxDeleteCap,
+                     "With --mirror: refuse (exit 7, nothing changed) to remove more than N files (0 to "
+                     "10000000; default 500)");
   app.add_flag("--force-mirror", args->force_mirror,
                "With --mirror: accept a package whose inventory is empty or lists under half the files here");
   app.add_option("--receipt-out", args->receipt_out, "Also write the receipt to this file");
   app.add_option("--receipt-key", args->receipt_key, "Sign the receipt with this Ed25519 key (keygen)");
   app.add_option("--request-out", args->request_out, "Write a content request listing the missing files");
+  app.add_flag("--no-media-receipt", args->no_media_receipt,
+               "Do not write the receipt onto the media (write-protected media; use --receipt-out)");
   app.add_option("--report", args->report,
                  "Write a self-contained HTML report: the gap check and the ledger's package history");
   app.add_flag("--dry-run", args->dry_run, "Verify and list what would change; change nothing");
@@ -73,7 +77,7 @@ Runner define_import(CLI::App& app) {
     options.media = to_paths(args->media);
     options.content = required_path(args->content, defaults.content_dir, "--content");
     options.trust = to_paths(args->trust);
-    options.threshold = args->threshold;
+    options.threshold = static_cast<std::size_t>(args->threshold);
     options.state = required_path(args->state, default_state("import-ledger.sqlite"), "--state");
     if (!args->wsusutil.empty())
       options.wsusutil = fs::path(args->wsusutil);
@@ -85,10 +89,11 @@ Runner define_import(CLI::App& app) {
     options.mirror = args->mirror;
     options.purge = args->purge;
     options.force_mirror = args->force_mirror;
-    options.max_delete = args->max_delete;
+    options.max_delete = static_cast<std::uint64_t>(args->max_delete);
     if (!args->receipt_out.empty()) options.receipt_out = fs::path(args->receipt_out);
     if (!args->receipt_key.empty()) options.receipt_key = fs::path(args->receipt_key);
     if (!args->request_out.empty()) options.request_out = fs::path(args->request_out);
+    options.no_media_receipt = args->no_media_receipt;
     options.show_progress = !args->json && platform::is_terminal(stderr);
     auto report = importing::run_import(options);
     if (!args->report.empty() && !options.dry_run) write_html_report(report, options, args->report);

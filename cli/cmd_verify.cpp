@@ -14,20 +14,21 @@ namespace wsa::cli {
 Runner define_verify(CLI::App& app) {
   struct Args {
     std::vector<std::string> media, trust;
-    std::size_t threshold = 1;
+    std::int64_t threshold = 1;
     bool json = false;
   };
   auto args = std::make_shared<Args>();
   app.add_option("--media", args->media, "Folder holding transfer packages (repeat for several; required)");
   app.add_option("--trust", args->trust, "Trusted public key (repeat; required)");
-  app.add_option("--threshold", args->threshold, "Distinct trusted signatures required (default 1)");
+  add_bounded_option(app, "--threshold", args->threshold, 1, kMaxThreshold,
+                     "Distinct trusted signatures required (1 to 64; default 1)");
   app.add_flag("--json", args->json, "Print the result as JSON");
   return [args]() {
     require(args->media, "--media", "verify");
     require(args->trust, "--trust", "verify");
     auto trust = value_or_throw(manifest::TrustStore::load(to_paths(args->trust)));
     verify::VerifyOptions options;
-    options.threshold = args->threshold;
+    options.threshold = static_cast<std::size_t>(args->threshold);
     auto check = value_or_throw(verify::verify_media(to_paths(args->media), trust, options));
     print_verify(check, args->json);
     if (check.packages.empty()) {

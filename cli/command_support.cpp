@@ -1,5 +1,8 @@
 #include "cli/command_support.h"
 
+#include <charconv>
+#include <system_error>
+
 #include "common/encoding.h"
 #include "common/platform.h"
 #include "manifest/transfer_manifest.h"
@@ -29,6 +32,23 @@ std::optional<fs::path> default_state(const char* file) {
   auto dir = platform::wsus_defaults().state_dir;
   if (!dir) return std::nullopt;
   return *dir / file;
+}
+
+CLI::Option* add_bounded_option(CLI::App& app, const std::string& name, std::int64_t& value, std::int64_t low,
+                                std::int64_t high, const std::string& help) {
+  auto range = "a whole number from " + std::to_string(low) + " to " + std::to_string(high);
+  CLI::Validator bounded(
+      [low, high, range](std::string& text) -> std::string {
+        std::int64_t number = 0;
+        const char* end = text.data() + text.size();
+        auto parsed = std::from_chars(text.data(), end, number);
+        if (parsed.ec != std::errc{} || parsed.ptr != end || number < low || number > high) {
+          return "'" + text + "' is not " + range;
+        }
+        return {};
+      },
+      "INT " + std::to_string(low) + ".." + std::to_string(high));
+  return app.add_option(name, value, help)->check(bounded);
 }
 
 std::uint64_t parse_size_option(const std::string& text, const char* option) {

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <boost/filesystem/path.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -42,6 +43,14 @@ void require(const T& value, const char* option, const char* command) {
 
 // `<state dir>/<file>` under %ProgramData%\wsus-airgap on Windows; nullopt elsewhere.
 std::optional<fs::path> default_state(const char* file);
+
+inline constexpr std::int64_t kMaxThreshold = 64;          // more signers than any site has
+inline constexpr std::int64_t kMaxDeleteCap = 10'000'000;  // more files than any WsusContent holds
+
+// A whole-number option refused at parse time (exit 2, the message giving the range) unless it lies in
+// [low, high]. Read as signed, so "-1" is refused instead of wrapping to an unsigned giant.
+CLI::Option* add_bounded_option(CLI::App& app, const std::string& name, std::int64_t& value, std::int64_t low,
+                                std::int64_t high, const std::string& help);
 
 // "700M", "4G" ... at least 64 KiB, else exit 2.
 std::uint64_t parse_size_option(const std::string& text, const char* option);

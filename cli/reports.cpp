@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "common/encoding.h"
+#include "manifest/transfer_manifest.h"
 
 namespace wsa::cli {
 
@@ -65,6 +66,7 @@ void print_export(const exporting::ExportReport& report, bool json_output) {
           {"requested_missing", report.requested_missing},
           {"files_resent", report.files_resent},
           {"interrupted", report.interrupted},
+          {"finished", report.finished},
           {"source_gaps", source_gaps_json(report.source_gaps)},
           {"warnings", report.warnings}});
     return;
@@ -74,6 +76,12 @@ void print_export(const exporting::ExportReport& report, bool json_output) {
         "Export of sequence %llu was interrupted earlier; recorded as interrupted in the ledger (see "
         "status), its .partial folder removed and the sequence exported again\n",
         static_cast<unsigned long long>(sequence));
+  }
+  for (auto sequence : report.finished) {
+    std::printf(
+        "Package %s was signed and recorded by an earlier run that ended before naming its folder; "
+        "named now (the same package, not made again)\n",
+        manifest::package_folder_name(sequence).c_str());
   }
   for (const auto& warning : report.warnings)
     std::fprintf(stderr, "wsus-airgap: warning: %s\n", warning.c_str());
@@ -178,6 +186,7 @@ void print_import(const importing::ImportReport& report, bool json_output) {
                      {"interrupted_runs", report.interrupted_runs},
                      {"receipts", path_strings(report.receipts)},
                      {"request", report.request ? json(report.request->string()) : json(nullptr)},
+                     {"warnings", report.warnings},
                      {"mirror", nullptr}};
     if (const auto& m = report.mirror) {
       const auto none = std::vector<std::string>{};
@@ -268,6 +277,8 @@ void print_import(const importing::ImportReport& report, bool json_output) {
   }
   for (const auto& receipt : report.receipts) std::printf("receipt written: %s\n", receipt.string().c_str());
   if (report.request) std::printf("content request written: %s\n", report.request->string().c_str());
+  for (const auto& warning : report.warnings)
+    std::fprintf(stderr, "wsus-airgap: warning: %s\n", warning.c_str());
 }
 
 void print_status(const std::string& ledger_id, const std::vector<state::RunRecord>& history,
@@ -276,6 +287,7 @@ void print_status(const std::string& ledger_id, const std::vector<state::RunReco
     json runs = json::array();
     for (const auto& r : history) {
       runs.push_back({{"kind", state::to_string(r.kind)},
+                      {"source_id", r.source_id},
                       {"source_id", r.source_id},
                       {"sequence", r.sequence},
                       {"mode", r.mode},
@@ -293,8 +305,10 @@ void print_status(const std::string& ledger_id, const std::vector<state::RunReco
   }
   std::printf("ledger %s: %zu run(s)\n", ledger_id.c_str(), history.size());
   for (const auto& r : history) {
-    std::printf("%-20s %-6s #%06llu %-11s %-16s %s\n", r.started_utc.c_str(), state::to_string(r.kind),
-                static_cast<unsigned long long>(r.sequence), r.mode.c_str(),
+    // The source (export chain) by its first 8 characters, as in receipt names: several servers may
+    // feed one offline server.
+    std::printf("%-20s %-6s %-8s #%06llu %-11s %-16s %s\n", r.started_utc.c_str(), state::to_string(r.kind),
+                r.source_id.substr(0, 8).c_str(), static_cast<unsigned long long>(r.sequence), r.mode.c_str(),
                 r.status == state::RunStatus::kRunning ? "INTERRUPTED" : state::to_string(r.status),
                 r.message.c_str());
   }

@@ -3,9 +3,11 @@
 #include <openssl/evp.h>
 
 #include <cstdio>
+#include <optional>
 #include <utility>
 #include <vector>
 
+#include "common/atomic_file.h"
 #include "common/encoding.h"
 #include "common/platform.h"
 #include "common/progress.h"
@@ -111,6 +113,20 @@ Result<std::string> sha256_file(const boost::filesystem::path& path, Progress* p
   auto read =
       read_blocks(path, progress, [&](const char* data, std::size_t size) { hasher.update(data, size); });
   if (!read) return std::unexpected(read.error());
+  return hasher.finish_hex();
+}
+
+Result<std::string> copy_with_sha256(const boost::filesystem::path& from, AtomicFile& to,
+                                     Progress* progress) {
+  Sha256Hasher hasher;
+  std::optional<Error> write_error;
+  auto read = read_blocks(from, progress, [&](const char* data, std::size_t size) {
+    if (write_error) return;
+    hasher.update(data, size);
+    if (auto written = to.write(data, size); !written) write_error = written.error();
+  });
+  if (!read) return std::unexpected(read.error());
+  if (write_error) return std::unexpected(*write_error);
   return hasher.finish_hex();
 }
 

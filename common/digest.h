@@ -12,6 +12,7 @@
 namespace wsa {
 
 class Progress;
+class AtomicFile;
 
 struct Digests {
   std::string sha256_hex;  // 64 lower-case hex characters
@@ -57,6 +58,10 @@ std::string sha256_hex(std::string_view bytes);
 Result<Digests> hash_file(const boost::filesystem::path& path, Progress* progress = nullptr);
 // SHA-256 only, one pass.
 Result<std::string> sha256_file(const boost::filesystem::path& path, Progress* progress = nullptr);
+// Copies the file into `to` (left uncommitted) in the same single pass that hashes it, and returns the
+// SHA-256 of the bytes written: the caller commits only a copy whose digest it trusts.
+Result<std::string> copy_with_sha256(const boost::filesystem::path& from, AtomicFile& to,
+                                     Progress* progress = nullptr);
 
 // The block size every streaming reader and copier uses.
 inline constexpr std::size_t kIoBlockSize = 1 << 20;

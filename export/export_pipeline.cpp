@@ -15,6 +15,8 @@
 #include "common/encoding.h"
 #include "common/platform.h"
 #include "common/progress.h"
+#include "common/run_lock.h"
+#include "common/test_hook.h"
 #include "export/volume_writer.h"
 #include "manifest/inventory.h"
 #include "manifest/keys.h"
@@ -238,6 +240,44 @@ std::string utc_in_days(std::uint64_t days) {
                               static_cast<std::int64_t>(days) * 86400);
 }
 
+// A sequence number means one manifest forever: the ledger records a package before its folder gets
+// its final name, so a run killed between the two leaves a recorded package in its .partial folder.
+// The next run on the same media gives it its name instead of making a second, different package.
+void finish_recorded_package(ExportRun& run) {
+  if (!run.previous || run.previous->manifest_sha256.empty()) return;
+  fs::path final_dir = run.options.media / manifest::package_folder_name(run.previous->sequence);
+  fs::path partial_dir(final_dir.string() + ".partial");
+  boost::system::error_code ec;
+  if (fs::exists(final_dir, ec) || !fs::is_regular_file(partial_dir / "manifest.json", ec)) return;
+  auto bytes = read_small_file(partial_dir / "manifest.json", manifest::kMaxManifestBytes);
+  if (!bytes || sha256_hex(*bytes) != run.previous->manifest_sha256) return;  // not the recorded one
+  fs::rename(partial_dir, final_dir, ec);
+  if (ec) {
+    fail(ExitCode::kOperational, partial_dir.string(),
+         "holds package " + std::to_string(run.previous->sequence) +
+             ", recorded in the ledger but not yet named: cannot rename it: " + ec.message(),
+         "rename the folder to " + final_dir.filename().string() + " by hand, then run the export again");
+  }
+  run.report.finished.push_back(run.previous->sequence);
+}
+
+// The next sequence's folder is already on the media: another export server's package (a shared stick)
+// or one made with another copy of this ledger. Either way nothing is overwritten; the words differ.
+[[noreturn]] void refuse_existing_package(const ExportRun& run) {
+  auto bytes = read_small_file(run.final_dir / "manifest.json", manifest::kMaxManifestBytes);
+  auto other = bytes ? manifest::parse_manifest(*bytes, run.final_dir.string())
+                     : Result<manifest::TransferManifest>(std::unexpected(bytes.error()));
+  if (other && other->source_id != run.ledger.ledger_id()) {
+    fail(ExitCode::kOperational, run.final_dir.string(),
+         "holds a package of another export server (source " + other->source_id + ", host " +
+             other->source_host + "); this ledger is source " + run.ledger.ledger_id(),
+         "give each export server its own folder on the media, e.g. --media " +
+             (run.options.media / platform::host_name()).string());
+  }
+  fail(ExitCode::kOperational, run.final_dir.string(), "already exists on the media",
+       "the ledger and the media disagree: move that folder away (or use the ledger that made it)");
+}
+
 void remove_partial(const fs::path& dir) {
   boost::system::error_code ignored;
   if (!dir.empty()) fs::remove_all(dir, ignored);
@@ -258,8 +298,7 @@ ExportReport run_export(const ExportOptions& options) {
     fail(ExitCode::kUsage, "export", "give exactly one of --wsusutil and --metadata");
   }
   // Two runs must never interleave their sequences or their package folders.
-  auto lock =
-      value_or_throw(platform::ExclusiveLock::try_acquire(fs::path(options.state.string() + ".lock")));
+  auto lock = value_or_throw(lock_for(options.state, ".lock"));
   auto ledger = value_or_throw(state::Ledger::open(options.state));
   ExportRun run{options, ledger, {}, 0, std::nullopt, {}, {}, {}, {}, false, false, {}, std::nullopt};
   run.report.dry_run = options.dry_run;
@@ -270,6 +309,7 @@ ExportReport run_export(const ExportOptions& options) {
   if (!options.dry_run) close_interrupted_runs(run);
 
   run.previous = value_or_throw(ledger.last_successful_export());
+  if (!options.dry_run) finish_recorded_package(run);
   if (options.receipt && options.request) {
     fail(ExitCode::kUsage, "export", "give at most one of --receipt and --request");
   }
@@ -299,10 +339,7 @@ ExportReport run_export(const ExportOptions& options) {
 
   boost::system::error_code ec;
   if (!options.dry_run) {
-    if (fs::exists(run.final_dir, ec)) {
-      fail(ExitCode::kOperational, run.final_dir.string(), "already exists on the media",
-           "the ledger and the media disagree: move that folder away (or use the ledger that made it)");
-    }
+    if (fs::exists(run.final_dir, ec)) refuse_existing_package(run);
     remove_partial(run.partial_dir);  // left by a killed run; never trusted, never resumed
     fs::create_directories(run.partial_dir, ec);
     if (ec) fail(ExitCode::kOperational, run.partial_dir.string(), "cannot create: " + ec.message());
@@ -315,10 +352,12 @@ ExportReport run_export(const ExportOptions& options) {
   record.mode = run.report.mode;
   record.package_dir = run.final_dir.string();
   std::int64_t run_id = options.dry_run ? 0 : value_or_throw(ledger.begin_run(record));
+  bool recorded = false;  // the ledger holds the finished package: its folder must never be removed
 
   try {
     std::optional<PinnedFile> metadata;
     if (!options.dry_run) metadata = obtain_metadata(run);
+    if (!options.dry_run) reached_step("metadata-exported");
 
     // Reading the metadata is CPU work and the scan is file-system work: run them side by side.
     std::optional<fs::path> metadata_path;
@@ -413,6 +452,7 @@ ExportReport run_export(const ExportOptions& options) {
     auto volumes = value_or_throw(writer.finish());
     write_progress.finish();
     auto inventory_summary = value_or_throw(inventory.finish());
+    reached_step("volumes-written");
 
     // The manifest pins everything above; it is signed, and written last.
     manifest::TransferManifest m;
@@ -433,24 +473,36 @@ ExportReport run_export(const ExportOptions& options) {
     value_or_throw(write_file_atomically(run.partial_dir / "signatures.json",
                                          manifest::serialize_signatures(signatures)));
     value_or_throw(write_file_atomically(run.partial_dir / "manifest.json", manifest_bytes));
-    fs::rename(run.partial_dir, run.final_dir, ec);
-    if (ec)
-      fail(ExitCode::kOperational, run.final_dir.string(),
-           "cannot finish the package folder: " + ec.message());
+    reached_step("signed");
 
     run.report.manifest_sha256 = sha256_hex(manifest_bytes);
     for (const auto& volume : volumes) run.report.volumes.push_back(volume.name);
-    value_or_throw(ledger.record_shipped(run.sequence, shipped));
     std::string message = "exported " + std::to_string(run.report.files_carried) + " file(s)";
     if (run.exactly_requested) {
       message += " requested by " + options.request->filename().string();
     } else if (!run.receipt_note.empty()) {
       message += "; " + run.receipt_note + ", " + std::to_string(run.report.files_resent) + " re-sent";
     }
+    // Recorded before the folder is named, so a sequence is never made twice (finish_recorded_package);
+    // the shipped set after the run, so a crash between the two only makes the next export carry those
+    // files again, never leave them out.
     value_or_throw(ledger.finish_run(run_id, state::RunStatus::kSucceeded, run.report.manifest_sha256,
                                      message, run.report.files_carried, run.report.bytes_carried));
+    recorded = true;
+    value_or_throw(ledger.record_shipped(run.sequence, shipped));
+    reached_step("recorded");
+    fs::rename(run.partial_dir, run.final_dir, ec);
+    if (ec) {
+      fail(ExitCode::kOperational, run.partial_dir.string(),
+           "package " + std::to_string(run.sequence) +
+               " is signed and recorded, but its folder cannot be renamed: " + ec.message(),
+           "run the same export again to finish it (it is not made twice), or rename the folder to " +
+               run.final_dir.filename().string());
+    }
+    reached_step("renamed");
     return run.report;
   } catch (const AirgapError& error) {
+    if (recorded) throw;  // the package exists; the next run finishes it
     remove_partial(run.partial_dir);
     if (run_id != 0) {
       auto status = error.error().code == ExitCode::kWsusutil ? state::RunStatus::kWsusutilFailed

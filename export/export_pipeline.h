@@ -64,6 +64,7 @@ struct ExportReport {
   std::uint64_t files_resent = 0;              // carried only because --receipt/--request asked for them
   std::vector<verify::UpdateGap> source_gaps;  // updates whose files the metadata names but the source lacks
   std::vector<std::uint64_t> interrupted;      // sequences of earlier runs found killed, now recorded so
+  std::vector<std::uint64_t> finished;  // recorded packages a killed run left unnamed, named by this run
   bool dry_run = false;
 };
 
@@ -72,7 +73,9 @@ struct ExportReport {
 std::uint64_t volume_limit(std::uint64_t requested);
 
 // Runs the whole export. Throws AirgapError with the documented exit code; leaves no package folder
-// behind on failure (only a `.partial` folder when the process is killed, which verify ignores).
+// behind on failure (only a `.partial` folder when the process is killed, which verify ignores). A
+// package is recorded in the ledger before its folder is renamed; a `.partial` folder holding a recorded
+// package (killed between the two) is renamed by the next run rather than made again.
 ExportReport run_export(const ExportOptions& options);
 
 }  // namespace wsa::exporting

@@ -77,8 +77,10 @@ Result<void> place_one(verify::VolumeReader& volumes, const manifest::InventoryE
   fs::create_directories(target.parent_path(), ec);
   if (!ec) fs::rename(temp, target, ec);
   if (ec) {
-    fs::remove(temp, ec);
-    return make_error(ExitCode::kOperational, target.string(), "cannot move into place: " + ec.message(),
+    std::string why = ec.message();  // the rename's error, not the clean-up's
+    boost::system::error_code ignored;
+    fs::remove(temp, ignored);
+    return make_error(ExitCode::kOperational, target.string(), "cannot move into place: " + why,
                       "check permissions and free space on the content volume");
   }
   return {};

@@ -14,6 +14,8 @@
 #include "common/digest.h"
 #include "common/platform.h"
 #include "common/progress.h"
+#include "common/run_lock.h"
+#include "common/test_hook.h"
 #include "import/content_placer.h"
 #include "import/mirror.h"
 #include "manifest/inventory.h"
@@ -39,6 +41,22 @@ struct PendingPackage {
   std::uint64_t volumes_skipped = 0;
 };
 
+// Verified copies of each package's inventory and metadata live beside the ledger, one folder per
+// manifest: the import acts only on these, never on the media after the check.
+fs::path verified_copies(const ImportOptions& options, const std::string& manifest_sha256) {
+  return options.state.parent_path() / "wsus-airgap-verified" / manifest_sha256;
+}
+
+// A package superseded by a newer one of its source no longer needs its copies; only folders named
+// like a manifest hash are ever removed, and only under the copies folder.
+void forget_verified_copies(const ImportOptions& options, const std::string& manifest_sha256) {
+  bool named_as_hash = manifest_sha256.size() == 64 &&
+                       manifest_sha256.find_first_not_of("0123456789abcdef") == std::string::npos;
+  if (!named_as_hash) return;
+  boost::system::error_code ec;
+  fs::remove_all(verified_copies(options, manifest_sha256), ec);  // best effort: only costs space
+}
+
 std::optional<verify::AppliedTip> tip_of(state::Ledger& ledger, const std::string& source_id) {
   auto last = value_or_throw(ledger.last_applied_import(source_id));
   if (!last) return std::nullopt;
@@ -57,6 +75,20 @@ std::vector<PendingPackage> select_in_order(const ImportOptions& options, state:
     auto verified = value_or_throw(verify::verify_package(package, options.media, trust, cheap));
     std::string source = verified.manifest.source_id;
     by_source[source].push_back({package, std::move(verified), verify::OrderVerdict::kApply});
+  }
+  // Two export servers' chains are both legitimate, but one run's receipt, gap report and mirror
+  // speak for one chain: each server's packages are imported in a run of their own.
+  if (by_source.size() > 1) {
+    std::string sources;
+    for (const auto& [source, packages] : by_source) {
+      const auto& m = packages.front().verified.manifest;
+      sources += (sources.empty() ? "" : "; ") + source + " (host " + m.source_host + ", in " +
+                 packages.front().found.dir.parent_path().string() + ")";
+    }
+    fail(ExitCode::kOperational, "--media",
+         "holds packages of " + std::to_string(by_source.size()) + " export servers: " + sources,
+         "import one server's packages at a time: give only the folder holding that server's packages with "
+         "--media, then run import again for the other");
   }
   verify::OrderOptions order;
   order.allow_new_baseline = options.new_baseline;
@@ -89,7 +121,7 @@ std::vector<PendingPackage> select_in_order(const ImportOptions& options, state:
 // signed inventory, so a volume altered behind an unchanged time can put no wrong byte into WsusContent.
 void verify_contents(PendingPackage& package, const ImportOptions& options, const manifest::TrustStore& trust,
                      state::Ledger& ledger, Progress* progress) {
-  const auto& sha = package.verified.manifest_sha256;
+  const std::string sha = package.verified.manifest_sha256;
   auto known = value_or_throw(ledger.verified_volumes(sha));
   auto as_verified = [](const manifest::PinnedFile& pinned,
                         const fs::path& found) -> std::optional<state::VerifiedVolume> {
@@ -116,7 +148,15 @@ void verify_contents(PendingPackage& package, const ImportOptions& options, cons
     ++skipped;
     return true;
   };
-  package.verified = value_or_throw(verify::verify_package(package.found, options.media, trust, full));
+  if (!options.dry_run) full.keep_copies_in = verified_copies(options, sha);
+  auto checked = value_or_throw(verify::verify_package(package.found, options.media, trust, full));
+  // The order was judged on the manifest read first; one swapped since is refused, not re-judged.
+  if (checked.manifest_sha256 != sha) {
+    fail(ExitCode::kIntegrity, package.found.folder_name,
+         "manifest.json changed on the media while the import was reading it",
+         "something else is writing to the media: stop it, copy the package again and re-run the import");
+  }
+  package.verified = std::move(checked);
   package.volumes_skipped = skipped;
   package.volumes_hashed = package.verified.volumes.size() - package.volumes_skipped;
 
@@ -127,6 +167,27 @@ void verify_contents(PendingPackage& package, const ImportOptions& options, cons
     if (hashed_before(pinned, found)) continue;
     if (auto now = as_verified(pinned, found)) value_or_throw(ledger.record_verified_volume(sha, *now));
   }
+}
+
+// A package applied by an earlier run whose gaps are reported again: its inventory and metadata are
+// read from the verified copies (made again, hashing only those two files, if they are gone), never
+// from the media, which was only checked for signatures and sizes in this run.
+void reverify_applied(PendingPackage& package, const ImportOptions& options,
+                      const manifest::TrustStore& trust) {
+  verify::VerifyOptions again;
+  again.threshold = options.threshold;
+  const auto volumes = package.verified.manifest.volumes;
+  again.already_hashed = [&](const manifest::PinnedFile& pinned, const fs::path&) {
+    return std::ranges::any_of(volumes, [&](const auto& v) { return v.name == pinned.name; });
+  };
+  again.keep_copies_in = verified_copies(options, package.verified.manifest_sha256);
+  auto checked = value_or_throw(verify::verify_package(package.found, options.media, trust, again));
+  if (checked.manifest_sha256 != package.verified.manifest_sha256) {
+    fail(ExitCode::kIntegrity, package.found.folder_name,
+         "manifest.json changed on the media while the import was reading it",
+         "something else is writing to the media: stop it, copy the package again and re-run the import");
+  }
+  package.verified = std::move(checked);
 }
 
 // Every inventory file must be on disk with its size once content is placed; what is not becomes a
@@ -268,8 +329,10 @@ PackageOutcome apply_package(const ImportOptions& options, state::Ledger& ledger
     // Content first: WSUS marks an update "failed to download" if its metadata arrives before its files.
     Progress progress("placing content", m.inventory.carried_bytes, m.inventory.carried_count,
                       options.show_progress);
+    reached_step("placing");
     auto placement = value_or_throw(place_content(package.verified, options.content, &progress, &resume));
     progress.finish();
+    reached_step("placed");
     outcome.files_placed = placement.files_placed;
     outcome.bytes_placed = placement.bytes_placed;
     outcome.files_already_present = placement.files_already_present;
@@ -282,6 +345,7 @@ PackageOutcome apply_package(const ImportOptions& options, state::Ledger& ledger
       value_or_throw(wsus::run_wsusutil(*options.wsusutil, "import", *package.verified.metadata, log,
                                         options.wsusutil_timeout));
       outcome.metadata_imported = true;
+      reached_step("metadata-imported");
     }
     check_gaps(package.verified, options.content, ledger, report);
     auto status = report.missing.empty() ? state::RunStatus::kSucceeded : state::RunStatus::kGapsRemain;
@@ -289,10 +353,13 @@ PackageOutcome apply_package(const ImportOptions& options, state::Ledger& ledger
     if (outcome.resumed) message += " (resumed: " + std::to_string(outcome.files_skipped) + " placed before)";
     if (!report.missing.empty())
       message += "; " + std::to_string(report.missing.size()) + " file(s) still missing";
+    auto superseded = tip_of(ledger, package.verified.manifest.source_id);
     value_or_throw(
         ledger.finish_run(run_id, status, sha, message, outcome.files_placed, outcome.bytes_placed));
-    // Applied: the resume rows of this package are never needed again.
+    // Applied: the resume rows of this package are never needed again, nor the previous tip's copies.
     value_or_throw(ledger.forget_import_progress(sha));
+    if (superseded && superseded->manifest_sha256 != sha)
+      forget_verified_copies(options, superseded->manifest_sha256);
     return outcome;
   } catch (const AirgapError& error) {
     auto status = error.error().code == ExitCode::kWsusutil ? state::RunStatus::kWsusutilFailed
@@ -329,16 +396,21 @@ std::string compact_utc(const std::string& utc) {
 
 // Picks the package the tree is mirrored to (the last one applied) and plans the removals, so a
 // suspicious package or a mass deletion is refused before anything moves.
+// The tree is mirrored to the newest package applied, in this run or an earlier one (robocopy /MIR
+// can tidy a store at any time, and so can this).
 std::optional<MirrorPlan> plan_mirror_run(const ImportOptions& options,
                                           const std::vector<PendingPackage>& pending,
-                                          MirrorOptions& mirror_options, ImportReport& report) {
+                                          MirrorOptions& mirror_options, ImportReport& report,
+                                          const PendingPackage*& base) {
   report.mirror = MirrorReport{};
   report.mirror->purge = options.purge;
   report.mirror->dry_run = options.dry_run;
-  const PendingPackage* base = nullptr;
+  base = nullptr;
   std::set<std::string> sources;
   for (const auto& package : pending) {
-    if (package.verdict != verify::OrderVerdict::kApply) continue;
+    if (package.verdict != verify::OrderVerdict::kApply &&
+        package.verdict != verify::OrderVerdict::kAlreadyApplied)
+      continue;
     base = &package;
     sources.insert(package.verified.manifest.source_id);
   }
@@ -349,7 +421,9 @@ std::optional<MirrorPlan> plan_mirror_run(const ImportOptions& options,
          "import without --mirror, or give one server's packages at a time");
   }
   if (base == nullptr) {
-    report.mirror->note = "no package applied in this run: nothing mirrored";
+    report.mirror->note =
+        "the media holds no package applied here (the newest applied one must be on the media): nothing "
+        "mirrored";
     return std::nullopt;
   }
   mirror_options.stamp =
@@ -358,6 +432,33 @@ std::optional<MirrorPlan> plan_mirror_run(const ImportOptions& options,
   report.mirror->package = plan.package;
   report.mirror->kept = plan.kept;
   return plan;
+}
+
+// Removals are a run of their own in the journal: one that fails halfway is recorded as failed (the
+// package's import already succeeded), and `import --mirror` again finishes it.
+MirrorResult apply_recorded_mirror(const MirrorPlan& plan, const PendingPackage& base,
+                                   const ImportOptions& options, const MirrorOptions& mirror_options,
+                                   state::Ledger& ledger) {
+  if (plan.remove.empty()) return {};
+  state::RunRecord record;
+  record.kind = state::RunKind::kImport;
+  record.source_id = base.verified.manifest.source_id;
+  record.sequence = base.verified.manifest.sequence;
+  record.manifest_sha256 = base.verified.manifest_sha256;
+  record.mode = "mirror";
+  record.package_dir = base.found.dir.string();
+  std::int64_t run_id = value_or_throw(ledger.begin_run(record));
+  auto done = apply_mirror(plan, options.content, mirror_options);
+  if (!done) {
+    (void)ledger.finish_run(run_id, state::RunStatus::kFailed, "",
+                            ("mirror: " + done.error().why).substr(0, 500), 0, 0);
+    throw AirgapError(done.error());
+  }
+  std::string message = std::string("mirrored: ") + std::to_string(done->removed.size()) + " file(s) " +
+                        (options.purge ? "deleted" : "quarantined");
+  value_or_throw(ledger.finish_run(run_id, state::RunStatus::kSucceeded, "", message, done->removed.size(),
+                                   done->bytes));
+  return std::move(*done);
 }
 
 // SHA-256 over the sorted "path\tsize\n" lines of the content folder: two servers with equal digests
@@ -421,10 +522,24 @@ void write_receipts(const ImportOptions& options, state::Ledger& ledger,
   if (key) keys.push_back(&*key);
   std::string bytes = manifest::serialize_receipt(receipt, keys);
 
+  // Offline sticks are often write-protected: a receipt that cannot go onto the media is a warning,
+  // and the copies the admin asked for elsewhere are still written.
+  if (!options.no_media_receipt) {
+    fs::path on_media =
+        options.media.front() / fmt::format("wsus-airgap-receipt-{}-{:06}.json",
+                                            receipt.offline_ledger_id.substr(0, 8), receipt.applied_sequence);
+    if (auto written = write_file_atomically(on_media, bytes); written) {
+      report.receipts.push_back(on_media);
+    } else {
+      report.warnings.push_back(
+          "the receipt could not be written onto the media (" + written.error().what + ": " +
+          written.error().why + "); the media may be write-protected. " +
+          (options.receipt_out
+               ? "It was written to --receipt-out; carry that file back instead."
+               : "Run import again with --receipt-out FILE (and --no-media-receipt) to keep it."));
+    }
+  }
   std::vector<fs::path> targets;
-  targets.push_back(options.media.front() / fmt::format("wsus-airgap-receipt-{}-{:06}.json",
-                                                        receipt.offline_ledger_id.substr(0, 8),
-                                                        receipt.applied_sequence));
   if (options.receipt_out) targets.push_back(*options.receipt_out);
   for (const auto& target : targets) {
     if (auto written = write_file_atomically(target, bytes); !written) {
@@ -477,10 +592,8 @@ ImportReport run_import(const ImportOptions& options) {
   std::optional<manifest::SigningKey> receipt_key;
   if (options.receipt_key) receipt_key = value_or_throw(manifest::SigningKey::load(*options.receipt_key));
   // One run at a time per ledger and per content folder.
-  auto state_lock =
-      value_or_throw(platform::ExclusiveLock::try_acquire(fs::path(options.state.string() + ".lock")));
-  auto content_lock = value_or_throw(
-      platform::ExclusiveLock::try_acquire(fs::path(options.content.string() + ".wsus-airgap.lock")));
+  auto state_lock = value_or_throw(lock_for(options.state, ".lock"));
+  auto content_lock = value_or_throw(lock_for(options.content, ".wsus-airgap.lock"));
   boost::system::error_code ec;
   if (!fs::is_directory(options.content, ec)) {
     fail(ExitCode::kOperational, options.content.string(), "is not a folder",
@@ -517,6 +630,12 @@ ImportReport run_import(const ImportOptions& options) {
     verify_contents(package, options, trust, ledger, &progress);
     progress.finish();
   }
+  // A package applied before whose gaps (or mirror) this run reports reads its verified copies.
+  for (auto& package : pending) {
+    if (package.verdict == verify::OrderVerdict::kAlreadyApplied && !options.dry_run)
+      reverify_applied(package, options, trust);
+  }
+  reached_step("verified");
 
   // Planned now, applied last: a refused mirror (exit 7) leaves everything as it was.
   MirrorOptions mirror_options;
@@ -525,7 +644,8 @@ ImportReport run_import(const ImportOptions& options) {
   mirror_options.force = options.force_mirror;
   mirror_options.max_delete = options.max_delete;
   std::optional<MirrorPlan> mirror_plan;
-  if (options.mirror) mirror_plan = plan_mirror_run(options, pending, mirror_options, report);
+  const PendingPackage* mirror_base = nullptr;
+  if (options.mirror) mirror_plan = plan_mirror_run(options, pending, mirror_options, report, mirror_base);
 
   for (const auto& package : pending) {
     if (package.verdict == verify::OrderVerdict::kAlreadyApplied) {
@@ -559,13 +679,15 @@ ImportReport run_import(const ImportOptions& options) {
     } else if (!report.missing.empty()) {
       report.mirror->note = "content files are still missing: nothing deleted; mirror again once they arrive";
     } else {
-      auto done = value_or_throw(apply_mirror(*mirror_plan, options.content, mirror_options));
+      reached_step("mirroring");
+      auto done = apply_recorded_mirror(*mirror_plan, *mirror_base, options, mirror_options, ledger);
       report.mirror->removed = std::move(done.removed);
       report.mirror->bytes = done.bytes;
       report.mirror->quarantine = done.quarantine;
     }
   }
 
+  if (!options.dry_run) reached_step("writing-receipt");
   if (!options.dry_run) write_receipts(options, ledger, pending, receipt_key, report);
   return report;
 }

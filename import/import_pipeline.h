@@ -39,6 +39,7 @@ struct ImportOptions {
   std::optional<fs::path> receipt_out;
   std::optional<fs::path> receipt_key;
   std::optional<fs::path> request_out;  // a content request listing the missing files
+  bool no_media_receipt = false;        // write-protected media: only --receipt-out / --request-out
 };
 
 struct PackageOutcome {
@@ -85,6 +86,7 @@ struct ImportReport {
   std::optional<MirrorReport> mirror;        // set with --mirror
   std::vector<fs::path> receipts;            // receipt files written
   std::optional<fs::path> request;           // content request written
+  std::vector<std::string> warnings;         // what did not stop the import (a read-only medium)
   std::uint64_t interrupted_runs = 0;        // earlier runs found interrupted and closed as such
   std::optional<verify::GapReport> gaps;     // the metadata check after the last applied package
   bool dry_run = false;

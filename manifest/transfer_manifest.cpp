@@ -165,11 +165,9 @@ TransferManifest read_manifest(const json& document) {
   }
   manifest.created_utc = read_utc(top, "created_utc");
   if (!top.is_null("expires_utc")) {
+    // Any time, even one before created_utc: a package that has expired is refused as expired by the
+    // order rules (exit 4), never as a damaged manifest that would stop the other packages too.
     manifest.expires_utc = read_utc(top, "expires_utc");
-    if (*parse_utc(*manifest.expires_utc) <= *parse_utc(manifest.created_utc)) {
-      throw JsonRefusal{"field expires_utc (" + *manifest.expires_utc + ") is not after created_utc (" +
-                        manifest.created_utc + ")"};
-    }
   }
   auto mode = top.string("mode");
   if (mode == to_string(PackageMode::kFull)) {

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
+#include <string_view>
 
 #include "common/atomic_file.h"
 #include "common/digest.h"
@@ -25,21 +27,53 @@ std::string join_ids(const std::vector<manifest::KeyId>& ids) {
   return text.empty() ? "none" : text;
 }
 
-// Finds `name` in the package's folder on any media.
-std::optional<fs::path> locate(const std::string& folder_name, const std::string& name,
+// Finds `name` in the package's own folder first (another export server's package of the same
+// number may sit in another media folder), then in its namesakes on the other media (a package
+// whose volumes span several sticks).
+std::optional<fs::path> locate(const FoundPackage& package, const std::string& name,
                                const std::vector<fs::path>& media) {
+  boost::system::error_code ec;
+  if (fs::is_regular_file(package.dir / name, ec)) return package.dir / name;
   for (const auto& root : media) {
-    fs::path candidate = root / folder_name / name;
-    boost::system::error_code ec;
+    fs::path candidate = root / package.folder_name / name;
     if (fs::is_regular_file(candidate, ec)) return candidate;
   }
   return std::nullopt;
 }
 
+bool is_volume(const char* kind) {
+  return std::string_view(kind) == "volume";
+}
+
+// Hashes the media file while copying it to `copy`; the copy appears under its name only if its bytes
+// match the signed manifest. An existing copy of the right size was made that way by an earlier run.
+Result<fs::path> copy_verified(const fs::path& from, const manifest::PinnedFile& pinned, const char* kind,
+                               const fs::path& copy, Progress* progress) {
+  boost::system::error_code ec;
+  if (fs::is_regular_file(copy, ec) && fs::file_size(copy, ec) == pinned.size && !ec) return copy;
+  fs::create_directories(copy.parent_path(), ec);
+  if (ec) {
+    return make_error(ExitCode::kOperational, copy.parent_path().string(),
+                      "cannot create the folder for verified copies: " + ec.message(),
+                      "check that the folder holding the --state ledger is writable");
+  }
+  auto out = AtomicFile::create(copy);
+  if (!out) return std::unexpected(out.error());
+  auto digest = copy_with_sha256(from, *out, progress);
+  if (!digest) return std::unexpected(digest.error());
+  if (*digest != pinned.sha256_hex) {
+    return make_error(ExitCode::kIntegrity, from.string(),
+                      std::string(kind) + " does not match its SHA-256 in the signed manifest",
+                      "the media was altered or damaged: do not import it; export again or copy it again");
+  }
+  if (auto committed = out->commit(); !committed) return std::unexpected(committed.error());
+  return copy;
+}
+
 Result<fs::path> check_pinned(const FoundPackage& package, const manifest::PinnedFile& pinned,
                               const char* kind, const std::vector<fs::path>& media,
                               const VerifyOptions& options) {
-  auto path = locate(package.folder_name, pinned.name, media);
+  auto path = locate(package, pinned.name, media);
   if (!path) {
     return make_error(ExitCode::kIntegrity, package.folder_name + "/" + pinned.name,
                       std::string(kind) + " is missing from every media folder given",
@@ -52,6 +86,9 @@ Result<fs::path> check_pinned(const FoundPackage& package, const manifest::Pinne
                       std::string(kind) + " has " + std::to_string(size) + " bytes; the manifest says " +
                           std::to_string(pinned.size),
                       "the copy is incomplete or altered: copy it again from the export media");
+  }
+  if (options.check_hashes && options.keep_copies_in && !is_volume(kind)) {
+    return copy_verified(*path, pinned, kind, *options.keep_copies_in / pinned.name, options.progress);
   }
   if (options.check_hashes) {
     auto digest = sha256_file(*path, options.progress);
@@ -92,9 +129,21 @@ Result<void> check_inventory_lines(const fs::path& inventory, const manifest::In
 
 }  // namespace
 
+// The source a package claims, read only to tell two export servers' chains apart on one medium;
+// nothing is believed until verify_package has checked the signatures.
+std::string claimed_source(const fs::path& manifest) {
+  auto bytes = read_small_file(manifest, manifest::kMaxManifestBytes);
+  if (!bytes) return {};
+  auto parsed = manifest::parse_manifest(*bytes, manifest.string());
+  return parsed ? parsed->source_id : std::string();
+}
+
 Result<MediaListing> find_packages(const std::vector<fs::path>& media) {
   MediaListing listing;
-  std::map<std::uint64_t, FoundPackage> by_sequence;
+  // Keyed by (claimed source, sequence): several export servers may share a stick, each in its own
+  // folder, and each chain has its own sequence 1.
+  std::map<std::pair<std::uint64_t, std::string>, FoundPackage> by_sequence;
+  std::set<std::uint64_t> complete;
   for (const auto& root : media) {
     boost::system::error_code ec;
     if (!fs::is_directory(root, ec)) {
@@ -106,13 +155,15 @@ Result<MediaListing> find_packages(const std::vector<fs::path>& media) {
       auto sequence = manifest::parse_package_folder_name(name);
       if (!sequence || !fs::is_directory(it->symlink_status())) continue;
       if (!fs::is_regular_file(it->path() / kManifestName)) continue;
-      auto [slot, inserted] = by_sequence.try_emplace(*sequence, FoundPackage{*sequence, name, it->path()});
+      auto key = std::make_pair(*sequence, claimed_source(it->path() / kManifestName));
+      auto [slot, inserted] = by_sequence.try_emplace(key, FoundPackage{*sequence, name, it->path()});
       if (!inserted) {
-        return make_error(ExitCode::kIntegrity, name,
+        return make_error(ExitCode::kOperational, name,
                           "has a manifest in two media folders: " + slot->second.dir.string() + " and " +
                               it->path().string(),
                           "keep one copy of each package folder's manifest.json");
       }
+      complete.insert(*sequence);
     }
     if (ec) return make_error(ExitCode::kOperational, root.string(), "cannot list: " + ec.message());
   }
@@ -123,7 +174,7 @@ Result<MediaListing> find_packages(const std::vector<fs::path>& media) {
       std::string name = it->path().filename().string();
       bool partial = name.ends_with(".partial") && name.starts_with("wsus-airgap-");
       auto sequence = manifest::parse_package_folder_name(name);
-      if (partial || (sequence && !by_sequence.contains(*sequence))) listing.incomplete.push_back(it->path());
+      if (partial || (sequence && !complete.contains(*sequence))) listing.incomplete.push_back(it->path());
     }
   }
   for (auto& [sequence, package] : by_sequence) listing.packages.push_back(std::move(package));
@@ -139,7 +190,7 @@ Result<VerifiedPackage> verify_package(const FoundPackage& package, const std::v
   if (!manifest_bytes) return std::unexpected(manifest_bytes.error());
 
   // Authenticity first: nothing in an unsigned manifest is believed, not even its file names.
-  auto signatures_path = locate(package.folder_name, kSignaturesName, media);
+  auto signatures_path = locate(package, kSignaturesName, media);
   if (!signatures_path) {
     return make_error(ExitCode::kIntegrity, package.folder_name, "has no signatures.json: it is not signed",
                       "export it again with --key, or copy signatures.json from the export media");
@@ -194,6 +245,7 @@ Result<VerifiedPackage> verify_package(const FoundPackage& package, const std::v
       if (options.already_hashed && options.already_hashed(*pinned[i].first, paths[i])) return {};
       auto hashed = check_pinned(package, *pinned[i].first, pinned[i].second, media, options);
       if (!hashed) return std::unexpected(hashed.error());
+      paths[i] = *hashed;  // the verified copy, when one was made: from here on only it is read
       return {};
     });
     if (!checked) return std::unexpected(checked.error());

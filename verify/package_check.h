@@ -56,6 +56,13 @@ struct VerifyOptions {
   // Pinned files for which this returns true are checked by size only: an import resumed after a
   // kill does not hash again the volumes it had hashed, unchanged since. Called from several threads.
   std::function<bool(const manifest::PinnedFile& pinned, const fs::path& found)> already_hashed;
+  // What is verified is what is used: with hashes on, the inventory and the metadata package are
+  // copied into this folder in the same pass that hashes them, and the VerifiedPackage names those
+  // copies, so media that changes after the check (a second reader, a share, lying firmware) cannot
+  // feed wsusutil or the placement anything unverified. A copy already there is used as it is: it was
+  // renamed into place only after its hash matched. Volumes are not copied: placement checks every
+  // file it extracts against the (copied) inventory.
+  std::optional<fs::path> keep_copies_in;
 };
 
 // Signatures (exit 3 when the threshold is not met), then sizes and hashes of the inventory, the

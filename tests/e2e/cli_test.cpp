@@ -60,3 +60,31 @@ TEST_CASE("every subcommand is built: none says it is not built yet") {
     CHECK(result.err.find("not built yet") == std::string::npos);
   }
 }
+
+TEST_CASE("every numeric option refuses a value outside its range at parse time, naming the range") {
+  TestDir dir("numeric-ranges");
+  struct Case {
+    std::vector<std::string> args;
+    std::string range;
+  };
+  const std::vector<Case> cases{
+      {{"export", "--expires-in-days", "-1"}, "'-1' is not a whole number from 1 to 3650"},
+      {{"export", "--expires-in-days", "0"}, "'0' is not a whole number from 1 to 3650"},
+      {{"export", "--expires-in-days", "3651"}, "'3651' is not a whole number from 1 to 3650"},
+      {{"export", "--expires-in-days", "7d"}, "'7d' is not a whole number from 1 to 3650"},
+      {{"import", "--max-delete", "-1"}, "'-1' is not a whole number from 0 to 10000000"},
+      {{"import", "--max-delete", "18446744073709551615"},
+       "'18446744073709551615' is not a whole number from 0 to 10000000"},
+      {{"import", "--threshold", "-1"}, "'-1' is not a whole number from 1 to 64"},
+      {{"import", "--threshold", "0"}, "'0' is not a whole number from 1 to 64"},
+      {{"verify", "--threshold", "-1"}, "'-1' is not a whole number from 1 to 64"},
+      {{"verify", "--threshold", "65"}, "'65' is not a whole number from 1 to 64"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.args[0] << " " << c.args[1] << " " << c.args[2]);
+    auto result = run(airgap_binary(), c.args, dir.path());
+    CHECK(result.exit_code == 2);
+    CHECK(result.err.find(c.range) != std::string::npos);
+    CHECK(result.err.find(c.args[1]) != std::string::npos);
+  }
+}

@@ -4,6 +4,7 @@
 #include <boost/filesystem/operations.hpp>
 
 #include <algorithm>
+#include <fstream>
 
 #include "common/digest.h"
 #include "manifest/receipt.h"
@@ -223,7 +224,62 @@ TEST_CASE("a mirror import keeps a dropped file that the package's metadata stil
   CHECK_FALSE(fs::exists(scene.offline() / unreferenced));
 
   auto again_human = scene.import_packages({"--mirror"});
-  CHECK(contains(again_human.out, "mirror: no package applied in this run: nothing mirrored"));
+  CHECK(again_human.exit_code == 0);
+  CHECK(contains(again_human.out, "mirror: nothing to remove"));
+}
+
+TEST_CASE("import --mirror after the newest package was applied with /E mirrors to it, like robocopy /MIR") {
+  Scenario scene("mirror-when-asked");
+  auto months = make_two_months(scene);
+  auto plain = scene.import_packages();  // month 2 applied with /E: the dropped files stay
+  INFO(plain.err);
+  REQUIRE(plain.exit_code == 0);
+  for (const auto& path : months.dropped) REQUIRE(fs::exists(scene.offline() / path));
+
+  auto mirrored = scene.import_packages({"--mirror", "--json"});
+  INFO(mirrored.err);
+  REQUIRE(mirrored.exit_code == 0);
+  auto report = parse_json(mirrored);
+  CHECK(report["packages"].back()["result"] == "already applied");
+  CHECK(report["mirror"]["package"] == "wsus-airgap-000002");
+  CHECK(strings(report["mirror"]["quarantined"]) == months.dropped);
+  CHECK(snapshot(scene.offline()) == snapshot(scene.connected()));
+
+  auto status = parse_json(scene.airgap({"status", "--state", scene.import_state().string(), "--json"}));
+  const auto& last = status["runs"].back();
+  CHECK(last["mode"] == "mirror");
+  CHECK(last["status"] == "succeeded");
+  CHECK(contains(last["message"].get<std::string>(), "mirrored: 3 file(s) quarantined"));
+}
+
+TEST_CASE("a mirror that fails halfway is recorded as failed, and import --mirror again finishes it") {
+  Scenario scene("mirror-fails-halfway");
+  auto months = make_two_months(scene);
+  REQUIRE(scene.import_packages().exit_code == 0);
+  // The quarantine cannot take the second file: a folder squats where its folder must go.
+  fs::path quarantine_parent = scene.root() / "offline" / "wsus-airgap-quarantine";
+  fs::create_directories(quarantine_parent);
+  auto blocked = scene.import_packages({"--mirror", "--max-delete", "1"});
+  CHECK(blocked.exit_code == 7);  // more than --max-delete: refused before anything changed
+  for (const auto& path : months.dropped) CHECK(fs::exists(scene.offline() / path));
+
+  // Make the quarantine root a file: every move into it fails after the run is recorded.
+  fs::remove_all(quarantine_parent);
+  { std::ofstream squat(quarantine_parent.string()); }
+  auto failed = scene.import_packages({"--mirror"});
+  INFO(failed.err);
+  CHECK(failed.exit_code == 1);
+  CHECK(contains(failed.err, "cannot move into"));
+  auto status = parse_json(scene.airgap({"status", "--state", scene.import_state().string(), "--json"}));
+  CHECK(status["runs"].back()["mode"] == "mirror");
+  CHECK(status["runs"].back()["status"] == "failed");
+
+  fs::remove(quarantine_parent);
+  auto retried = scene.import_packages({"--mirror", "--json"});
+  INFO(retried.err);
+  REQUIRE(retried.exit_code == 0);
+  CHECK(strings(parse_json(retried)["mirror"]["quarantined"]) == months.dropped);
+  CHECK(snapshot(scene.offline()) == snapshot(scene.connected()));
 }
 
 TEST_CASE("mirror options without --mirror are a usage error that names the option") {
