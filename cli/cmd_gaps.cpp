@@ -30,10 +30,7 @@ struct GapsArgs {
 
 std::string carried_by(const verify::FileGap& file) {
   if (!file.carried_by_sequence) return {};
-  char name[40];
-  std::snprintf(name, sizeof name, "wsus-airgap-%06llu",
-                static_cast<unsigned long long>(*file.carried_by_sequence));
-  return name;
+  return manifest::package_folder_name(*file.carried_by_sequence);
 }
 
 std::size_t real_updates(const verify::GapReport& report) {

@@ -17,6 +17,7 @@
 #include "common/progress.h"
 #include "common/run_lock.h"
 #include "common/test_hook.h"
+#include "export/export_run.h"
 #include "export/volume_writer.h"
 #include "manifest/inventory.h"
 #include "manifest/keys.h"
@@ -24,6 +25,7 @@
 #include "manifest/transfer_manifest.h"
 #include "manifest/trust.h"
 #include "state/ledger.h"
+#include "state/recorded_run.h"
 #include "verify/content_store.h"
 #include "wsus/export_package.h"
 #include "wsus/wsusutil.h"
@@ -35,22 +37,18 @@ namespace {
 
 using manifest::PinnedFile;
 
-struct ExportRun {
-  const ExportOptions& options;
-  state::Ledger& ledger;
-  std::vector<manifest::SigningKey> keys;
-  std::uint64_t sequence = 0;
-  std::optional<state::RunRecord> previous;
-  fs::path partial_dir;  // wsus-airgap-NNNNNN.partial while being written
-  fs::path final_dir;
-  ExportReport report;
-  // Files asked for by --receipt or --request, by canonical path.
-  std::map<std::string, manifest::RequestedFile> requested;
-  bool exactly_requested = false;  // --request: carry only `requested`
-  bool full = false;               // carry every file (--full, or the first package of a ledger)
-  std::string receipt_note;        // what the ledger records about the receipt
-  // The ledger's shipped set (path -> SHA-256s), read beside the scan.
-  std::optional<std::unordered_map<std::string, std::vector<std::string>>> shipped;
+// What the scan found and what of it travels.
+struct Selection {
+  verify::ContentListing listing;
+  std::vector<const verify::ContentFile*> shippable;  // files whose bytes match their SHA-1 name
+  std::vector<bool> carry;                            // per shippable file
+};
+
+// What the volumes hold, for the manifest and the ledger.
+struct Written {
+  std::vector<PinnedFile> volumes;
+  manifest::InventorySummary inventory;
+  std::vector<std::pair<std::string, std::string>> shipped;  // path, SHA-256
 };
 
 // The message an interrupted run is finished with, so `status` shows what happened to it.
@@ -73,10 +71,8 @@ PinnedFile obtain_metadata(ExportRun& run) {
   fs::path target;
   if (options.wsusutil) {
     target = run.partial_dir / "metadata.xml.gz";
-    fs::path logs = options.state.parent_path() / "logs";
-    boost::system::error_code ec;
-    fs::create_directories(logs, ec);
-    fs::path log = logs / (run.final_dir.filename().string() + "-wsusutil-export.log");
+    fs::path log =
+        state::logs_folder(options.state) / (run.final_dir.filename().string() + "-wsusutil-export.log");
     value_or_throw(wsus::run_wsusutil(*options.wsusutil, "export", target, log, options.wsusutil_timeout));
   } else {
     target = run.partial_dir / ("metadata" + options.metadata->extension().string());
@@ -125,106 +121,23 @@ void report_source_gaps(ExportRun& run, Result<verify::GapReport> found) {
   }
 }
 
-// The offline side lacks what was never shipped (or was shipped with other bytes), and what its receipt
-// says it lost. --full ships all; --request ships exactly what was asked.
-bool should_carry(ExportRun& run, const verify::ContentFile& file) {
-  const bool asked = run.requested.contains(file.path);
-  if (run.exactly_requested) {
-    if (asked) ++run.report.files_resent;
-    return asked;
+// A file whose bytes do not match its SHA-1 name would be refused by WSUS clients; never ship it.
+void refuse_mismatched(ExportRun& run, Selection& selection) {
+  for (const auto& file : selection.listing.files) {
+    if (file.name_matches())
+      selection.shippable.push_back(&file);
+    else
+      run.report.mismatched.push_back(file.path);
   }
-  if (run.full) return true;
-  // One query for the whole set: a query per file would dominate the re-scan of an unchanged tree.
-  if (!run.shipped) run.shipped = value_or_throw(run.ledger.all_shipped());
-  auto shipped = run.shipped->find(file.path);
-  if (shipped == run.shipped->end() || std::find(shipped->second.begin(), shipped->second.end(),
-                                                 file.digests.sha256_hex) == shipped->second.end()) {
-    return true;
+  if (run.report.mismatched.empty() || run.options.skip_mismatched) return;
+  std::string list;
+  for (std::size_t i = 0; i < std::min<std::size_t>(run.report.mismatched.size(), 10); ++i) {
+    list += "\n    " + run.report.mismatched[i];
   }
-  if (asked) ++run.report.files_resent;
-  return asked;
-}
-
-std::string describe_update(const manifest::RequestedFile& file) {
-  std::string known;
-  if (!file.kb.empty()) known = file.kb;
-  if (!file.title.empty()) known += (known.empty() ? "" : " ") + ("\"" + file.title + "\"");
-  if (!file.update_id.empty()) known += (known.empty() ? "update " : ", update ") + file.update_id;
-  return known.empty() ? "" : " (needed by " + known + ")";
-}
-
-std::optional<manifest::TrustStore> load_receipt_trust(const ExportOptions& options) {
-  if (options.receipt_trust.empty()) return std::nullopt;
-  return value_or_throw(manifest::TrustStore::load(options.receipt_trust));
-}
-
-// A receipt is checked before wsusutil runs: a receipt for another chain or a sequence this ledger never
-// made means the operator mixed up media or ledgers, and an hour of wsusutil would be wasted.
-void read_receipt(ExportRun& run, const manifest::TrustStore* trust) {
-  const fs::path& file = *run.options.receipt;
-  auto bytes = value_or_throw(read_small_file(file, manifest::kMaxReceiptBytes));
-  auto receipt = value_or_throw(manifest::parse_receipt(bytes, file.string(), trust));
-  const std::string& ledger_id = run.ledger.ledger_id();
-  if (receipt.source_id != ledger_id) {
-    fail(ExitCode::kIntegrity, file.string(),
-         "is a receipt for export source " + receipt.source_id + "; this ledger is " + ledger_id,
-         "give the receipt written after importing this server's packages, or the --state ledger that "
-         "exported "
-         "them");
-  }
-  const std::uint64_t last = run.previous ? run.previous->sequence : 0;
-  if (receipt.applied_sequence > last) {
-    fail(ExitCode::kIntegrity, file.string(),
-         "says sequence " + std::to_string(receipt.applied_sequence) + " was applied, but this ledger (" +
-             run.options.state.string() + ") has exported only up to sequence " + std::to_string(last),
-         "the receipt belongs to another ledger or was altered; use the ledger that exported those packages");
-  }
-  if (receipt.applied_sequence > 0) {
-    std::optional<state::RunRecord> made;
-    for (auto& record : value_or_throw(run.ledger.history(std::numeric_limits<std::uint32_t>::max()))) {
-      if (record.kind == state::RunKind::kExport && record.status == state::RunStatus::kSucceeded &&
-          record.sequence == receipt.applied_sequence) {
-        made = std::move(record);
-      }
-    }
-    if (!made || made->manifest_sha256 != receipt.applied_manifest_sha256) {
-      fail(ExitCode::kIntegrity, file.string(),
-           "says sequence " + std::to_string(receipt.applied_sequence) + " had manifest " +
-               receipt.applied_manifest_sha256 + ", but this ledger exported sequence " +
-               std::to_string(receipt.applied_sequence) + " with " +
-               (made ? "manifest " + made->manifest_sha256 : "no recorded manifest"),
-           "the receipt answers a package this ledger did not make; check the ledger and the receipt's "
-           "origin");
-    }
-  }
-  for (auto& wanted : receipt.missing) run.requested.emplace(wanted.path, std::move(wanted));
-  run.receipt_note = "receipt " + file.filename().string() + " from " +
-                     (receipt.offline_host.empty() ? receipt.offline_ledger_id : receipt.offline_host) +
-                     " (applied sequence " + std::to_string(receipt.applied_sequence) + ", " +
-                     std::to_string(run.requested.size()) + " file(s) missing)";
-}
-
-// Runs left kRunning by a killed export would otherwise look as if they were still going.
-void close_interrupted_runs(ExportRun& run) {
-  for (const auto& record : value_or_throw(run.ledger.interrupted_runs())) {
-    if (record.kind != state::RunKind::kExport) continue;
-    value_or_throw(
-        run.ledger.finish_run(record.id, state::RunStatus::kInterrupted, "", kInterruptedMessage, 0, 0));
-    run.report.interrupted.push_back(record.sequence);
-  }
-}
-
-// What was asked for but cannot be sent: the operator must learn which update stays incomplete offline.
-void report_unavailable_requests(ExportRun& run, const std::vector<const verify::ContentFile*>& shippable) {
-  std::set<std::string> present;
-  for (const auto* file : shippable) present.insert(file->path);
-  for (const auto& [path, wanted] : run.requested) {
-    if (present.contains(path)) continue;
-    run.report.requested_missing.push_back(path);
-    run.report.warnings.push_back(path + describe_update(wanted) + " is asked for but is not in " +
-                                  run.options.content.string() +
-                                  " (or does not match its name); WSUS must download it again here first");
-  }
+  fail(ExitCode::kIntegrity, run.options.content.string(),
+       std::to_string(run.report.mismatched.size()) + " file(s) do not match their SHA-1 names:" + list,
+       "WSUS re-downloads such files on the connected server (run 'wsusutil reset'); or pass "
+       "--skip-mismatched to export the rest now");
 }
 
 void refuse_unusable_source(const ExportOptions& options, const verify::ContentListing& listing) {
@@ -248,8 +161,9 @@ void finish_recorded_package(ExportRun& run) {
   fs::path final_dir = run.options.media / manifest::package_folder_name(run.previous->sequence);
   fs::path partial_dir(final_dir.string() + ".partial");
   boost::system::error_code ec;
-  if (fs::exists(final_dir, ec) || !fs::is_regular_file(partial_dir / "manifest.json", ec)) return;
-  auto bytes = read_small_file(partial_dir / "manifest.json", manifest::kMaxManifestBytes);
+  if (fs::exists(final_dir, ec) || !fs::is_regular_file(partial_dir / manifest::kManifestFileName, ec))
+    return;
+  auto bytes = read_small_file(partial_dir / manifest::kManifestFileName, manifest::kMaxManifestBytes);
   if (!bytes || sha256_hex(*bytes) != run.previous->manifest_sha256) return;  // not the recorded one
   fs::rename(partial_dir, final_dir, ec);
   if (ec) {
@@ -264,7 +178,7 @@ void finish_recorded_package(ExportRun& run) {
 // The next sequence's folder is already on the media: another export server's package (a shared stick)
 // or one made with another copy of this ledger. Either way nothing is overwritten; the words differ.
 [[noreturn]] void refuse_existing_package(const ExportRun& run) {
-  auto bytes = read_small_file(run.final_dir / "manifest.json", manifest::kMaxManifestBytes);
+  auto bytes = read_small_file(run.final_dir / manifest::kManifestFileName, manifest::kMaxManifestBytes);
   auto other = bytes ? manifest::parse_manifest(*bytes, run.final_dir.string())
                      : Result<manifest::TransferManifest>(std::unexpected(bytes.error()));
   if (other && other->source_id != run.ledger.ledger_id()) {
@@ -283,36 +197,23 @@ void remove_partial(const fs::path& dir) {
   if (!dir.empty()) fs::remove_all(dir, ignored);
 }
 
-}  // namespace
-
-std::uint64_t volume_limit(std::uint64_t requested) {
-  // FAT32 holds files of at most 4 GiB - 1 byte, and "4G" is what people type for a FAT32 stick.
-  constexpr std::uint64_t kFat32Limit = (4ULL << 30) - 1;
-  if (requested == 0) return std::numeric_limits<std::uint64_t>::max();
-  if (requested == kFat32Limit + 1) return kFat32Limit;
-  return requested;
-}
-
-ExportReport run_export(const ExportOptions& options) {
-  if (options.wsusutil.has_value() == options.metadata.has_value()) {
-    fail(ExitCode::kUsage, "export", "give exactly one of --wsusutil and --metadata");
-  }
-  // Two runs must never interleave their sequences or their package folders.
-  auto lock = value_or_throw(lock_for(options.state, ".lock"));
-  auto ledger = value_or_throw(state::Ledger::open(options.state));
-  ExportRun run{options, ledger, {}, 0, std::nullopt, {}, {}, {}, {}, false, false, {}, std::nullopt};
-  run.report.dry_run = options.dry_run;
-
-  // Keys first: a missing key must not cost an hour of wsusutil.
-  if (!options.dry_run) run.keys = load_keys(options);
-  for (const auto& key : run.keys) run.report.key_ids.push_back(key.key_id());
-  if (!options.dry_run) close_interrupted_runs(run);
-
-  run.previous = value_or_throw(ledger.last_successful_export());
-  if (!options.dry_run) finish_recorded_package(run);
+// Steps 1 (after the lock): keys, the journal's killed runs, the chain's tip, what the receipt or
+// request asks for, and the sequence and folder this run makes. Nothing is written to the media yet.
+void prepare(ExportRun& run) {
+  const auto& options = run.options;
   if (options.receipt && options.request) {
     fail(ExitCode::kUsage, "export", "give at most one of --receipt and --request");
   }
+  // Keys first: a missing key must not cost an hour of wsusutil.
+  if (!options.dry_run) run.keys = load_keys(options);
+  for (const auto& key : run.keys) run.report.key_ids.push_back(key.key_id());
+  if (!options.dry_run) {
+    for (const auto& record :
+         state::close_interrupted_runs(run.ledger, state::RunKind::kExport, kInterruptedMessage))
+      run.report.interrupted.push_back(record.sequence);
+  }
+  run.previous = value_or_throw(run.ledger.last_successful_export());
+  if (!options.dry_run) finish_recorded_package(run);
   auto trust = load_receipt_trust(options);
   if (options.receipt) read_receipt(run, trust ? &*trust : nullptr);
   if (options.request) {
@@ -336,179 +237,201 @@ ExportReport run_export(const ExportOptions& options) {
   run.final_dir = options.media / manifest::package_folder_name(run.sequence);
   run.partial_dir = fs::path(run.final_dir.string() + ".partial");
   run.report.package_dir = run.final_dir;
+}
 
+// The package is written in `.partial` (which verify and import ignore) and named only once recorded.
+void open_package_folder(const ExportRun& run) {
   boost::system::error_code ec;
-  if (!options.dry_run) {
-    if (fs::exists(run.final_dir, ec)) refuse_existing_package(run);
-    remove_partial(run.partial_dir);  // left by a killed run; never trusted, never resumed
-    fs::create_directories(run.partial_dir, ec);
-    if (ec) fail(ExitCode::kOperational, run.partial_dir.string(), "cannot create: " + ec.message());
-  }
+  if (fs::exists(run.final_dir, ec)) refuse_existing_package(run);
+  remove_partial(run.partial_dir);  // left by a killed run before it was recorded: never resumed
+  fs::create_directories(run.partial_dir, ec);
+  if (ec) fail(ExitCode::kOperational, run.partial_dir.string(), "cannot create: " + ec.message());
+}
 
+state::RunRecord run_record(const ExportRun& run) {
   state::RunRecord record;
   record.kind = state::RunKind::kExport;
-  record.source_id = ledger.ledger_id();
+  record.source_id = run.ledger.ledger_id();
   record.sequence = run.sequence;
   record.mode = run.report.mode;
   record.package_dir = run.final_dir.string();
-  std::int64_t run_id = options.dry_run ? 0 : value_or_throw(ledger.begin_run(record));
-  bool recorded = false;  // the ledger holds the finished package: its folder must never be removed
+  return record;
+}
 
+// Steps 3-4: read the store (the hash cache makes an unchanged tree cost a directory walk) with the
+// metadata's completeness check and the shipped set beside it, then choose what to carry.
+Selection scan_and_choose(ExportRun& run, const std::optional<PinnedFile>& metadata) {
+  const auto& options = run.options;
+  // Reading the metadata is CPU work and the scan is file-system work: run them side by side.
+  std::optional<fs::path> metadata_path;
+  if (metadata)
+    metadata_path = run.partial_dir / metadata->name;
+  else if (options.metadata)
+    metadata_path = *options.metadata;
+  std::future<Result<verify::GapReport>> source_gaps;
+  if (metadata_path) {
+    source_gaps = std::async(std::launch::async, [&options, path = *metadata_path] {
+      return verify::find_gaps(options.content, path, {});
+    });
+  }
+  // The shipped set is needed right after the scan; read it while the walk waits on the disk.
+  // (The ledger's connection is opened in serialized mode, so two threads may use it.)
+  std::future<Result<std::unordered_map<std::string, std::vector<std::string>>>> shipped_load;
+  if (!run.exactly_requested && !run.full) {
+    shipped_load = std::async(std::launch::async, [&ledger = run.ledger] { return ledger.all_shipped(); });
+  }
+  Progress scan_progress("hashing", 0, 0, options.show_progress);
+  verify::ScanOptions scan_options;
+  scan_options.rehash = options.rehash;
+  scan_options.progress = &scan_progress;
+  Selection selection;
+  selection.listing = value_or_throw(verify::scan_content_store(options.content, &run.ledger, scan_options));
+  scan_progress.finish();
+  if (shipped_load.valid()) run.shipped = value_or_throw(shipped_load.get());
+  refuse_unusable_source(options, selection.listing);
+  if (source_gaps.valid()) report_source_gaps(run, source_gaps.get());
+  run.report.files_hashed = selection.listing.hashed_files;
+  run.report.files_from_cache = selection.listing.cached_files;
+  for (const auto& foreign : selection.listing.foreign_files) {
+    run.report.warnings.push_back(foreign.string() + " is not a WsusContent file name; left out");
+  }
+  refuse_mismatched(run, selection);
+  report_unavailable_requests(run, selection.shippable);
+  selection.carry.resize(selection.shippable.size());
+  for (std::size_t i = 0; i < selection.shippable.size(); ++i) {
+    selection.carry[i] = should_carry(run, *selection.shippable[i]);
+    run.report.files_total += 1;
+    run.report.bytes_total += selection.shippable[i]->size;
+    if (selection.carry[i]) {
+      run.report.files_carried += 1;
+      run.report.bytes_carried += selection.shippable[i]->size;
+    }
+  }
+  return selection;
+}
+
+// Step 5: one read of each carried file, hashed again while written, so a file that changed since the
+// scan is caught rather than shipped with a stale digest; the inventory lists the whole source.
+Written write_volumes(ExportRun& run, const Selection& selection) {
+  const auto& options = run.options;
+  Progress write_progress("writing volumes", run.report.bytes_carried, run.report.files_carried,
+                          options.show_progress);
+  auto writer = value_or_throw(
+      VolumeWriter::create(run.partial_dir, volume_limit(options.volume_size), &write_progress));
+  auto inventory =
+      value_or_throw(manifest::InventoryWriter::create(run.partial_dir / manifest::kInventoryFileName));
+  Written written;
+  for (std::size_t i = 0; i < selection.shippable.size(); ++i) {
+    const auto& file = *selection.shippable[i];
+    if (selection.carry[i]) {
+      auto added = value_or_throw(writer.add_file(file.path, file.disk_path, file.size));
+      if (added.sha256_hex != file.digests.sha256_hex) {
+        fail(ExitCode::kOperational, file.disk_path.string(), "changed while being exported",
+             "let WSUS finish downloading, then run the export again");
+      }
+      written.shipped.emplace_back(file.path, file.digests.sha256_hex);
+    }
+    value_or_throw(inventory.add(
+        {file.path, file.size, file.digests.sha256_hex, file.digests.sha1_hex, selection.carry[i]}));
+  }
+  written.volumes = value_or_throw(writer.finish());
+  write_progress.finish();
+  written.inventory = value_or_throw(inventory.finish());
+  for (const auto& volume : written.volumes) run.report.volumes.push_back(volume.name);
+  return written;
+}
+
+// Step 6: the manifest pins everything above; it is signed, and written last. Returns its bytes.
+std::string sign_manifest(ExportRun& run, const std::optional<PinnedFile>& metadata, const Written& written) {
+  manifest::TransferManifest m;
+  m.source_id = run.ledger.ledger_id();
+  m.source_host = platform::host_name();
+  m.sequence = run.sequence;
+  m.previous_manifest_sha256 = run.previous ? run.previous->manifest_sha256 : "";
+  m.created_utc = manifest::utc_now();
+  if (run.options.expires_in_days) m.expires_utc = utc_in_days(*run.options.expires_in_days);
+  m.mode = run.full ? manifest::PackageMode::kFull : manifest::PackageMode::kIncremental;
+  m.metadata = metadata;
+  m.volumes = written.volumes;
+  m.inventory = written.inventory;
+  m.tool_version = WSUS_AIRGAP_VERSION;
+  std::string bytes = manifest::serialize_manifest(m);
+  std::vector<manifest::Signature> signatures;
+  for (const auto& key : run.keys) signatures.push_back({key.key_id(), key.sign(bytes)});
+  value_or_throw(write_file_atomically(run.partial_dir / manifest::kSignaturesFileName,
+                                       manifest::serialize_signatures(signatures)));
+  value_or_throw(write_file_atomically(run.partial_dir / manifest::kManifestFileName, bytes));
+  run.report.manifest_sha256 = sha256_hex(bytes);
+  return bytes;
+}
+
+// Step 7: recorded before the folder is named, so a sequence is never made twice
+// (finish_recorded_package); the shipped set after the record, so a crash between the two only makes
+// the next export carry those files again, never leave them out.
+void record_and_publish(ExportRun& run, state::RecordedRun& journal, const Written& written) {
+  std::string message = "exported " + std::to_string(run.report.files_carried) + " file(s)";
+  if (run.exactly_requested) {
+    message += " requested by " + run.options.request->filename().string();
+  } else if (!run.receipt_note.empty()) {
+    message += "; " + run.receipt_note + ", " + std::to_string(run.report.files_resent) + " re-sent";
+  }
+  journal.count(run.report.files_carried, run.report.bytes_carried);
+  journal.finish(state::RunStatus::kSucceeded, run.report.manifest_sha256, message);
+  value_or_throw(run.ledger.record_shipped(run.sequence, written.shipped));
+  reached_step("recorded");
+  boost::system::error_code ec;
+  fs::rename(run.partial_dir, run.final_dir, ec);
+  if (ec) {
+    fail(ExitCode::kOperational, run.partial_dir.string(),
+         "package " + std::to_string(run.sequence) +
+             " is signed and recorded, but its folder cannot be renamed: " + ec.message(),
+         "run the same export again to finish it (it is not made twice), or rename the folder to " +
+             run.final_dir.filename().string());
+  }
+  reached_step("renamed");
+}
+
+}  // namespace
+
+std::uint64_t volume_limit(std::uint64_t requested) {
+  // FAT32 holds files of at most 4 GiB - 1 byte, and "4G" is what people type for a FAT32 stick.
+  constexpr std::uint64_t kFat32Limit = (4ULL << 30) - 1;
+  if (requested == 0) return std::numeric_limits<std::uint64_t>::max();
+  if (requested == kFat32Limit + 1) return kFat32Limit;
+  return requested;
+}
+
+// The steps of ARCHITECTURE.md's data flow, in order; each returns what the next needs.
+ExportReport run_export(const ExportOptions& options) {
+  if (options.wsusutil.has_value() == options.metadata.has_value()) {
+    fail(ExitCode::kUsage, "export", "give exactly one of --wsusutil and --metadata");
+  }
+  // Two runs must never interleave their sequences or their package folders.
+  auto lock = value_or_throw(lock_for(options.state, ".lock"));
+  auto ledger = value_or_throw(state::Ledger::open(options.state));
+  ExportRun run{options, ledger};
+  run.report.dry_run = options.dry_run;
+  prepare(run);
+  if (!options.dry_run) open_package_folder(run);
+  auto journal = state::RecordedRun::begin(ledger, run_record(run), !options.dry_run);
   try {
     std::optional<PinnedFile> metadata;
-    if (!options.dry_run) metadata = obtain_metadata(run);
-    if (!options.dry_run) reached_step("metadata-exported");
-
-    // Reading the metadata is CPU work and the scan is file-system work: run them side by side.
-    std::optional<fs::path> metadata_path;
-    if (metadata)
-      metadata_path = run.partial_dir / metadata->name;
-    else if (options.metadata)
-      metadata_path = *options.metadata;
-    std::future<Result<verify::GapReport>> source_gaps;
-    if (metadata_path) {
-      source_gaps = std::async(std::launch::async, [&options, path = *metadata_path] {
-        return verify::find_gaps(options.content, path, {});
-      });
+    if (!options.dry_run) {
+      metadata = obtain_metadata(run);
+      reached_step("metadata-exported");
     }
-
-    // The shipped set is needed right after the scan; read it while the walk waits on the disk.
-    // (The ledger's connection is opened in serialized mode, so two threads may use it.)
-    std::future<Result<std::unordered_map<std::string, std::vector<std::string>>>> shipped_load;
-    if (!run.exactly_requested && !run.full) {
-      shipped_load = std::async(std::launch::async, [&ledger] { return ledger.all_shipped(); });
-    }
-
-    // Read the store; the hash cache makes an unchanged tree cost a directory walk.
-    Progress scan_progress("hashing", 0, 0, options.show_progress);
-    verify::ScanOptions scan_options;
-    scan_options.rehash = options.rehash;
-    scan_options.progress = &scan_progress;
-    auto listing = value_or_throw(verify::scan_content_store(options.content, &ledger, scan_options));
-    scan_progress.finish();
-    if (shipped_load.valid()) run.shipped = value_or_throw(shipped_load.get());
-    refuse_unusable_source(options, listing);
-    if (source_gaps.valid()) report_source_gaps(run, source_gaps.get());
-    run.report.files_hashed = listing.hashed_files;
-    run.report.files_from_cache = listing.cached_files;
-    for (const auto& foreign : listing.foreign_files) {
-      run.report.warnings.push_back(foreign.string() + " is not a WsusContent file name; left out");
-    }
-
-    // A file whose bytes do not match its SHA-1 name would be refused by WSUS clients; never ship it.
-    std::vector<const verify::ContentFile*> shippable;
-    for (const auto& file : listing.files) {
-      if (file.name_matches())
-        shippable.push_back(&file);
-      else
-        run.report.mismatched.push_back(file.path);
-    }
-    if (!run.report.mismatched.empty() && !options.skip_mismatched) {
-      std::string list;
-      for (std::size_t i = 0; i < std::min<std::size_t>(run.report.mismatched.size(), 10); ++i) {
-        list += "\n    " + run.report.mismatched[i];
-      }
-      fail(ExitCode::kIntegrity, options.content.string(),
-           std::to_string(run.report.mismatched.size()) + " file(s) do not match their SHA-1 names:" + list,
-           "WSUS re-downloads such files on the connected server (run 'wsusutil reset'); or pass "
-           "--skip-mismatched "
-           "to export the rest now");
-    }
-
-    report_unavailable_requests(run, shippable);
-    std::vector<bool> carry(shippable.size());
-    for (std::size_t i = 0; i < shippable.size(); ++i) {
-      carry[i] = should_carry(run, *shippable[i]);
-      run.report.files_total += 1;
-      run.report.bytes_total += shippable[i]->size;
-      if (carry[i]) {
-        run.report.files_carried += 1;
-        run.report.bytes_carried += shippable[i]->size;
-      }
-    }
+    auto selection = scan_and_choose(run, metadata);
     if (options.dry_run) return run.report;
-
-    // Content: one read of each carried file, hashed again while written, so a file that changed
-    // since the scan is caught rather than shipped with a stale digest.
-    const std::uint64_t volume_size = volume_limit(options.volume_size);
-    Progress write_progress("writing volumes", run.report.bytes_carried, run.report.files_carried,
-                            options.show_progress);
-    auto writer = value_or_throw(VolumeWriter::create(run.partial_dir, volume_size, &write_progress));
-    auto inventory = value_or_throw(manifest::InventoryWriter::create(run.partial_dir / "inventory.tsv"));
-    std::vector<std::pair<std::string, std::string>> shipped;
-    for (std::size_t i = 0; i < shippable.size(); ++i) {
-      const auto& file = *shippable[i];
-      if (carry[i]) {
-        auto written = value_or_throw(writer.add_file(file.path, file.disk_path, file.size));
-        if (written.sha256_hex != file.digests.sha256_hex) {
-          fail(ExitCode::kOperational, file.disk_path.string(), "changed while being exported",
-               "let WSUS finish downloading, then run the export again");
-        }
-        shipped.emplace_back(file.path, file.digests.sha256_hex);
-      }
-      value_or_throw(
-          inventory.add({file.path, file.size, file.digests.sha256_hex, file.digests.sha1_hex, carry[i]}));
-    }
-    auto volumes = value_or_throw(writer.finish());
-    write_progress.finish();
-    auto inventory_summary = value_or_throw(inventory.finish());
+    auto written = write_volumes(run, selection);
     reached_step("volumes-written");
-
-    // The manifest pins everything above; it is signed, and written last.
-    manifest::TransferManifest m;
-    m.source_id = ledger.ledger_id();
-    m.source_host = platform::host_name();
-    m.sequence = run.sequence;
-    m.previous_manifest_sha256 = run.previous ? run.previous->manifest_sha256 : "";
-    m.created_utc = manifest::utc_now();
-    if (options.expires_in_days) m.expires_utc = utc_in_days(*options.expires_in_days);
-    m.mode = run.full ? manifest::PackageMode::kFull : manifest::PackageMode::kIncremental;
-    m.metadata = metadata;
-    m.volumes = volumes;
-    m.inventory = inventory_summary;
-    m.tool_version = WSUS_AIRGAP_VERSION;
-    std::string manifest_bytes = manifest::serialize_manifest(m);
-    std::vector<manifest::Signature> signatures;
-    for (const auto& key : run.keys) signatures.push_back({key.key_id(), key.sign(manifest_bytes)});
-    value_or_throw(write_file_atomically(run.partial_dir / "signatures.json",
-                                         manifest::serialize_signatures(signatures)));
-    value_or_throw(write_file_atomically(run.partial_dir / "manifest.json", manifest_bytes));
+    sign_manifest(run, metadata, written);
     reached_step("signed");
-
-    run.report.manifest_sha256 = sha256_hex(manifest_bytes);
-    for (const auto& volume : volumes) run.report.volumes.push_back(volume.name);
-    std::string message = "exported " + std::to_string(run.report.files_carried) + " file(s)";
-    if (run.exactly_requested) {
-      message += " requested by " + options.request->filename().string();
-    } else if (!run.receipt_note.empty()) {
-      message += "; " + run.receipt_note + ", " + std::to_string(run.report.files_resent) + " re-sent";
-    }
-    // Recorded before the folder is named, so a sequence is never made twice (finish_recorded_package);
-    // the shipped set after the run, so a crash between the two only makes the next export carry those
-    // files again, never leave them out.
-    value_or_throw(ledger.finish_run(run_id, state::RunStatus::kSucceeded, run.report.manifest_sha256,
-                                     message, run.report.files_carried, run.report.bytes_carried));
-    recorded = true;
-    value_or_throw(ledger.record_shipped(run.sequence, shipped));
-    reached_step("recorded");
-    fs::rename(run.partial_dir, run.final_dir, ec);
-    if (ec) {
-      fail(ExitCode::kOperational, run.partial_dir.string(),
-           "package " + std::to_string(run.sequence) +
-               " is signed and recorded, but its folder cannot be renamed: " + ec.message(),
-           "run the same export again to finish it (it is not made twice), or rename the folder to " +
-               run.final_dir.filename().string());
-    }
-    reached_step("renamed");
+    record_and_publish(run, journal, written);
     return run.report;
   } catch (const AirgapError& error) {
-    if (recorded) throw;  // the package exists; the next run finishes it
+    if (journal.finished()) throw;  // recorded (or a dry run): the next run finishes the package
     remove_partial(run.partial_dir);
-    if (run_id != 0) {
-      auto status = error.error().code == ExitCode::kWsusutil ? state::RunStatus::kWsusutilFailed
-                                                              : state::RunStatus::kFailed;
-      (void)ledger.finish_run(run_id, status, "", error.error().why.substr(0, 500), 0, 0);
-    }
+    journal.fail(error.error());
     throw;
   }
 }

@@ -2,66 +2,21 @@
 
 #include <boost/filesystem/operations.hpp>
 
-#include <algorithm>
-#include <atomic>
 #include <ctime>
 #include <map>
-#include <set>
 
-#include <fmt/format.h>
-
-#include "common/atomic_file.h"
-#include "common/digest.h"
-#include "common/platform.h"
 #include "common/progress.h"
 #include "common/run_lock.h"
 #include "common/test_hook.h"
 #include "import/content_placer.h"
-#include "import/mirror.h"
+#include "import/import_steps.h"
 #include "manifest/inventory.h"
-#include "manifest/keys.h"
-#include "manifest/receipt.h"
-#include "manifest/trust.h"
-#include "state/ledger.h"
-#include "verify/content_store.h"
-#include "verify/gap_report.h"
-#include "verify/package_check.h"
-#include "verify/sequence_chain.h"
+#include "state/recorded_run.h"
 #include "wsus/wsusutil.h"
 
 namespace wsa::importing {
 
 namespace {
-
-struct PendingPackage {
-  verify::FoundPackage found;
-  verify::VerifiedPackage verified;  // signatures and sizes first, hashes before anything moves
-  verify::OrderVerdict verdict = verify::OrderVerdict::kApply;
-  std::uint64_t volumes_hashed = 0;
-  std::uint64_t volumes_skipped = 0;
-};
-
-// Verified copies of each package's inventory and metadata live beside the ledger, one folder per
-// manifest: the import acts only on these, never on the media after the check.
-fs::path verified_copies(const ImportOptions& options, const std::string& manifest_sha256) {
-  return options.state.parent_path() / "wsus-airgap-verified" / manifest_sha256;
-}
-
-// A package superseded by a newer one of its source no longer needs its copies; only folders named
-// like a manifest hash are ever removed, and only under the copies folder.
-void forget_verified_copies(const ImportOptions& options, const std::string& manifest_sha256) {
-  bool named_as_hash = manifest_sha256.size() == 64 &&
-                       manifest_sha256.find_first_not_of("0123456789abcdef") == std::string::npos;
-  if (!named_as_hash) return;
-  boost::system::error_code ec;
-  fs::remove_all(verified_copies(options, manifest_sha256), ec);  // best effort: only costs space
-}
-
-std::optional<verify::AppliedTip> tip_of(state::Ledger& ledger, const std::string& source_id) {
-  auto last = value_or_throw(ledger.last_applied_import(source_id));
-  if (!last) return std::nullopt;
-  return verify::AppliedTip{last->sequence, last->manifest_sha256};
-}
 
 // Authentic first, then ordered: the order rules read the manifest, which is believed only once signed.
 std::vector<PendingPackage> select_in_order(const ImportOptions& options, state::Ledger& ledger,
@@ -115,144 +70,6 @@ std::vector<PendingPackage> select_in_order(const ImportOptions& options, state:
   return selected;
 }
 
-// Intact before anything moves: every pinned file is hashed (verify::verify_package), except volumes
-// an interrupted run of the same package already hashed whose size and time are unchanged (a resumed
-// run must not read hours of media twice). Placement still checks every file it extracts against the
-// signed inventory, so a volume altered behind an unchanged time can put no wrong byte into WsusContent.
-void verify_contents(PendingPackage& package, const ImportOptions& options, const manifest::TrustStore& trust,
-                     state::Ledger& ledger, Progress* progress) {
-  const std::string sha = package.verified.manifest_sha256;
-  auto known = value_or_throw(ledger.verified_volumes(sha));
-  auto as_verified = [](const manifest::PinnedFile& pinned,
-                        const fs::path& found) -> std::optional<state::VerifiedVolume> {
-    auto mtime = platform::modification_time_ns(found);
-    if (!mtime) return std::nullopt;
-    return state::VerifiedVolume{pinned.name, pinned.size, *mtime};
-  };
-  auto hashed_before = [&](const manifest::PinnedFile& pinned, const fs::path& found) {
-    auto now = as_verified(pinned, found);
-    return now && std::ranges::any_of(known, [&](const state::VerifiedVolume& v) {
-             return v.name == now->name && v.size == now->size && v.mtime_ns == now->mtime_ns;
-           });
-  };
-  const auto volumes = package.verified.manifest.volumes;
-  // Counted where verify_package decides, so the report says what was really left unread.
-  std::atomic<std::uint64_t> skipped{0};
-  verify::VerifyOptions full;
-  full.threshold = options.threshold;
-  full.progress = progress;
-  full.already_hashed = [&](const manifest::PinnedFile& pinned, const fs::path& found) {
-    // verify_package reads the manifest afresh, so volumes are recognised by their (unique) names.
-    bool is_volume = std::ranges::any_of(volumes, [&](const auto& v) { return v.name == pinned.name; });
-    if (!is_volume || !hashed_before(pinned, found)) return false;
-    ++skipped;
-    return true;
-  };
-  if (!options.dry_run) full.keep_copies_in = verified_copies(options, sha);
-  auto checked = value_or_throw(verify::verify_package(package.found, options.media, trust, full));
-  // The order was judged on the manifest read first; one swapped since is refused, not re-judged.
-  if (checked.manifest_sha256 != sha) {
-    fail(ExitCode::kIntegrity, package.found.folder_name,
-         "manifest.json changed on the media while the import was reading it",
-         "something else is writing to the media: stop it, copy the package again and re-run the import");
-  }
-  package.verified = std::move(checked);
-  package.volumes_skipped = skipped;
-  package.volumes_hashed = package.verified.volumes.size() - package.volumes_skipped;
-
-  if (options.dry_run) return;
-  for (std::size_t i = 0; i < package.verified.volumes.size(); ++i) {
-    const auto& pinned = package.verified.manifest.volumes[i];
-    const auto& found = package.verified.volumes[i];
-    if (hashed_before(pinned, found)) continue;
-    if (auto now = as_verified(pinned, found)) value_or_throw(ledger.record_verified_volume(sha, *now));
-  }
-}
-
-// A package applied by an earlier run whose gaps are reported again: its inventory and metadata are
-// read from the verified copies (made again, hashing only those two files, if they are gone), never
-// from the media, which was only checked for signatures and sizes in this run.
-void reverify_applied(PendingPackage& package, const ImportOptions& options,
-                      const manifest::TrustStore& trust) {
-  verify::VerifyOptions again;
-  again.threshold = options.threshold;
-  const auto volumes = package.verified.manifest.volumes;
-  again.already_hashed = [&](const manifest::PinnedFile& pinned, const fs::path&) {
-    return std::ranges::any_of(volumes, [&](const auto& v) { return v.name == pinned.name; });
-  };
-  again.keep_copies_in = verified_copies(options, package.verified.manifest_sha256);
-  auto checked = value_or_throw(verify::verify_package(package.found, options.media, trust, again));
-  if (checked.manifest_sha256 != package.verified.manifest_sha256) {
-    fail(ExitCode::kIntegrity, package.found.folder_name,
-         "manifest.json changed on the media while the import was reading it",
-         "something else is writing to the media: stop it, copy the package again and re-run the import");
-  }
-  package.verified = std::move(checked);
-}
-
-// Every inventory file must be on disk with its size once content is placed; what is not becomes a
-// gap the offline server's console would later show as "Failed to download".
-std::vector<MissingFile> find_missing(const verify::VerifiedPackage& package, const fs::path& content) {
-  auto present = value_or_throw(verify::list_content_store(content, nullptr));
-  auto inventory = value_or_throw(manifest::InventoryReader::open(package.inventory));
-  std::vector<MissingFile> missing;
-  auto disk = present.begin();
-  while (true) {
-    auto entry = value_or_throw(inventory.next());
-    if (!entry) break;
-    while (disk != present.end() && disk->path < entry->path) ++disk;
-    if (disk == present.end() || disk->path != entry->path) {
-      missing.push_back({entry->path, "missing", {}, {}, {}});
-    } else if (disk->size != entry->size) {
-      missing.push_back({entry->path, "wrong size", {}, {}, {}});
-    }
-  }
-  return missing;
-}
-
-// Names the updates that need the missing files, and adds the files the metadata references that the
-// inventory never listed (the export server lacks them too, but WSUS here will still want them).
-std::optional<verify::GapReport> name_updates(const verify::VerifiedPackage& package, const fs::path& content,
-                                              state::Ledger& ledger, std::vector<MissingFile>& missing) {
-  if (!package.metadata) return std::nullopt;
-  verify::GapOptions options;
-  options.ledger = &ledger;
-  // Best effort: the package is applied by now, and a report without titles beats a run marked failed.
-  auto found_gaps = verify::find_gaps(content, *package.metadata, options);
-  if (!found_gaps) return std::nullopt;
-  const auto& gaps = *found_gaps;
-  std::map<std::string, std::size_t> index;
-  for (std::size_t i = 0; i < missing.size(); ++i) index[missing[i].path] = i;
-  for (const auto& update : gaps.updates) {
-    for (const auto& file : update.files) {
-      auto found = index.find(file.path);
-      if (found == index.end()) {
-        index[file.path] = missing.size();
-        missing.push_back({file.path, file.problem, {}, {}, {}});
-        found = index.find(file.path);
-      }
-      MissingFile& entry = missing[found->second];
-      if (entry.update_id.empty()) {
-        entry.update_id = update.update_id;
-        entry.title = update.title;
-        entry.kb = update.kb;
-      }
-    }
-  }
-  std::sort(missing.begin(), missing.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
-  return std::move(*found_gaps);
-}
-
-// What the offline server still lacks once a package is in: its inventory against the disk, then
-// the metadata, which also names the updates ("Failed to download" in the console).
-void check_gaps(const verify::VerifiedPackage& package, const fs::path& content, state::Ledger& ledger,
-                ImportReport& report) {
-  report.missing_details = find_missing(package, content);
-  report.gaps = name_updates(package, content, ledger, report.missing_details);
-  report.missing.clear();
-  for (const auto& file : report.missing_details) report.missing.push_back(file.path);
-}
-
 // Which package carried which file, so `gaps` can say which one should have brought a missing file.
 void record_carried(const verify::VerifiedPackage& package, state::Ledger& ledger) {
   auto inventory = value_or_throw(manifest::InventoryReader::open(package.inventory));
@@ -281,13 +98,6 @@ std::vector<std::string> carried_not_here(const verify::VerifiedPackage& package
   return paths;
 }
 
-fs::path log_folder(const ImportOptions& options) {
-  fs::path folder = options.state.parent_path() / "logs";
-  boost::system::error_code ec;
-  fs::create_directories(folder, ec);
-  return folder;
-}
-
 PackageOutcome outcome_of(const PendingPackage& package, std::string result) {
   PackageOutcome outcome;
   outcome.sequence = package.verified.manifest.sequence;
@@ -313,8 +123,8 @@ PackageOutcome apply_package(const ImportOptions& options, state::Ledger& ledger
   record.manifest_sha256 = sha;
   record.mode = outcome.mode;
   record.package_dir = package.found.dir.string();
-  auto run_id = value_or_throw(ledger.begin_run(record));
-  try {
+  auto run = state::RecordedRun::begin(ledger, record);
+  return state::recording_failure(run, [&] {
     // What an interrupted run of this package already placed is not read again.
     PlacementResume resume;
     for (auto& placed : value_or_throw(ledger.placed_files(sha))) {
@@ -323,7 +133,7 @@ PackageOutcome apply_package(const ImportOptions& options, state::Ledger& ledger
     }
     outcome.resumed = !resume.placed_before.empty() || package.volumes_skipped > 0;
     resume.record = [&](const std::vector<state::PlacedFile>& files) {
-      return ledger.record_placed_files(sha, run_id, files);
+      return ledger.record_placed_files(sha, run.id(), files);
     };
 
     // Content first: WSUS marks an update "failed to download" if its metadata arrives before its files.
@@ -337,11 +147,12 @@ PackageOutcome apply_package(const ImportOptions& options, state::Ledger& ledger
     outcome.bytes_placed = placement.bytes_placed;
     outcome.files_already_present = placement.files_already_present;
     outcome.files_skipped = placement.files_skipped;
+    run.count(outcome.files_placed, outcome.bytes_placed);
     record_carried(package.verified, ledger);
 
-    // Metadata last, and only from a package whose signature was checked.
+    // Metadata last, and only from a package whose signature was checked (its verified copy).
     if (!options.no_metadata_import && package.verified.metadata) {
-      fs::path log = log_folder(options) / (package.found.folder_name + "-wsusutil-import.log");
+      fs::path log = state::logs_folder(options.state) / (package.found.folder_name + "-wsusutil-import.log");
       value_or_throw(wsus::run_wsusutil(*options.wsusutil, "import", *package.verified.metadata, log,
                                         options.wsusutil_timeout));
       outcome.metadata_imported = true;
@@ -353,216 +164,14 @@ PackageOutcome apply_package(const ImportOptions& options, state::Ledger& ledger
     if (outcome.resumed) message += " (resumed: " + std::to_string(outcome.files_skipped) + " placed before)";
     if (!report.missing.empty())
       message += "; " + std::to_string(report.missing.size()) + " file(s) still missing";
-    auto superseded = tip_of(ledger, package.verified.manifest.source_id);
-    value_or_throw(
-        ledger.finish_run(run_id, status, sha, message, outcome.files_placed, outcome.bytes_placed));
+    auto superseded = tip_of(ledger, m.source_id);
+    run.finish(status, sha, message);
     // Applied: the resume rows of this package are never needed again, nor the previous tip's copies.
     value_or_throw(ledger.forget_import_progress(sha));
     if (superseded && superseded->manifest_sha256 != sha)
       forget_verified_copies(options, superseded->manifest_sha256);
     return outcome;
-  } catch (const AirgapError& error) {
-    auto status = error.error().code == ExitCode::kWsusutil ? state::RunStatus::kWsusutilFailed
-                                                            : state::RunStatus::kFailed;
-    (void)ledger.finish_run(run_id, status, sha, error.error().why.substr(0, 500), outcome.files_placed,
-                            outcome.bytes_placed);
-    throw;
-  }
-}
-
-// A run still marked running in the ledger (while we hold the run lock) was killed: say so in the
-// journal, so `status` shows it, before this run starts its own.
-std::uint64_t close_interrupted_runs(state::Ledger& ledger) {
-  std::uint64_t closed = 0;
-  for (const auto& run : value_or_throw(ledger.interrupted_runs())) {
-    if (run.kind != state::RunKind::kImport) continue;
-    value_or_throw(ledger.finish_run(
-        run.id, state::RunStatus::kInterrupted, "",
-        "interrupted (killed or crashed); resumed by the run started " + manifest::utc_now(), run.files,
-        run.bytes));
-    ++closed;
-  }
-  return closed;
-}
-
-// "2026-11-25T08:00:00Z" -> "20261125T080000Z": a folder name without ':' (Windows refuses it).
-std::string compact_utc(const std::string& utc) {
-  std::string text;
-  for (char c : utc) {
-    if (c != '-' && c != ':') text.push_back(c);
-  }
-  return text;
-}
-
-// Picks the package the tree is mirrored to (the last one applied) and plans the removals, so a
-// suspicious package or a mass deletion is refused before anything moves.
-// The tree is mirrored to the newest package applied, in this run or an earlier one (robocopy /MIR
-// can tidy a store at any time, and so can this).
-std::optional<MirrorPlan> plan_mirror_run(const ImportOptions& options,
-                                          const std::vector<PendingPackage>& pending,
-                                          MirrorOptions& mirror_options, ImportReport& report,
-                                          const PendingPackage*& base) {
-  report.mirror = MirrorReport{};
-  report.mirror->purge = options.purge;
-  report.mirror->dry_run = options.dry_run;
-  base = nullptr;
-  std::set<std::string> sources;
-  for (const auto& package : pending) {
-    if (package.verdict != verify::OrderVerdict::kApply &&
-        package.verdict != verify::OrderVerdict::kAlreadyApplied)
-      continue;
-    base = &package;
-    sources.insert(package.verified.manifest.source_id);
-  }
-  if (sources.size() > 1) {
-    fail(ExitCode::kUsage, "--mirror",
-         "the media holds packages of " + std::to_string(sources.size()) +
-             " export servers to apply; mirroring to one would delete the others' content",
-         "import without --mirror, or give one server's packages at a time");
-  }
-  if (base == nullptr) {
-    report.mirror->note =
-        "the media holds no package applied here (the newest applied one must be on the media): nothing "
-        "mirrored";
-    return std::nullopt;
-  }
-  mirror_options.stamp =
-      compact_utc(manifest::utc_now()) + "-" + fmt::format("{:06}", base->verified.manifest.sequence);
-  auto plan = value_or_throw(plan_mirror(base->verified, options.content, mirror_options));
-  report.mirror->package = plan.package;
-  report.mirror->kept = plan.kept;
-  return plan;
-}
-
-// Removals are a run of their own in the journal: one that fails halfway is recorded as failed (the
-// package's import already succeeded), and `import --mirror` again finishes it.
-MirrorResult apply_recorded_mirror(const MirrorPlan& plan, const PendingPackage& base,
-                                   const ImportOptions& options, const MirrorOptions& mirror_options,
-                                   state::Ledger& ledger) {
-  if (plan.remove.empty()) return {};
-  state::RunRecord record;
-  record.kind = state::RunKind::kImport;
-  record.source_id = base.verified.manifest.source_id;
-  record.sequence = base.verified.manifest.sequence;
-  record.manifest_sha256 = base.verified.manifest_sha256;
-  record.mode = "mirror";
-  record.package_dir = base.found.dir.string();
-  std::int64_t run_id = value_or_throw(ledger.begin_run(record));
-  auto done = apply_mirror(plan, options.content, mirror_options);
-  if (!done) {
-    (void)ledger.finish_run(run_id, state::RunStatus::kFailed, "",
-                            ("mirror: " + done.error().why).substr(0, 500), 0, 0);
-    throw AirgapError(done.error());
-  }
-  std::string message = std::string("mirrored: ") + std::to_string(done->removed.size()) + " file(s) " +
-                        (options.purge ? "deleted" : "quarantined");
-  value_or_throw(ledger.finish_run(run_id, state::RunStatus::kSucceeded, "", message, done->removed.size(),
-                                   done->bytes));
-  return std::move(*done);
-}
-
-// SHA-256 over the sorted "path\tsize\n" lines of the content folder: two servers with equal digests
-// hold the same names and sizes, which the export side can compare with its own tree.
-struct ContentDigest {
-  std::string sha256;
-  std::uint64_t files = 0, bytes = 0;
-};
-ContentDigest digest_content(const fs::path& content) {
-  auto present = value_or_throw(verify::list_content_store(content, nullptr));
-  Sha256Hasher hasher;
-  ContentDigest digest;
-  for (const auto& file : present) {
-    std::string line = file.path + "\t" + std::to_string(file.size) + "\n";
-    hasher.update(line.data(), line.size());
-    ++digest.files;
-    digest.bytes += file.size;
-  }
-  digest.sha256 = hasher.finish_hex();
-  return digest;
-}
-
-std::vector<manifest::RequestedFile> requested_files(const ImportReport& report) {
-  std::vector<manifest::RequestedFile> files;
-  for (const auto& file : report.missing_details) {
-    files.push_back({file.path, file.reason, file.update_id, file.title, file.kb});
-  }
-  return files;
-}
-
-// The receipt goes back across the gap on the same media: the export side learns what arrived and
-// what is still missing without anyone copying lists by hand.
-void write_receipts(const ImportOptions& options, state::Ledger& ledger,
-                    const std::vector<PendingPackage>& pending,
-                    const std::optional<manifest::SigningKey>& key, ImportReport& report) {
-  if (pending.empty()) return;
-  std::string source_id = pending.back().verified.manifest.source_id;
-  for (const auto& outcome : report.packages) {
-    if (outcome.result == "applied") source_id = outcome.source_id;
-  }
-  auto tip = value_or_throw(ledger.last_applied_import(source_id));
-  manifest::Receipt receipt;
-  receipt.offline_ledger_id = ledger.ledger_id();
-  receipt.offline_host = platform::host_name();
-  receipt.created_utc = manifest::utc_now();
-  receipt.source_id = source_id;
-  if (tip) {
-    receipt.applied_sequence = tip->sequence;
-    receipt.applied_manifest_sha256 = tip->manifest_sha256;
-  }
-  for (const auto& outcome : report.packages) {
-    if (outcome.result == "applied" && outcome.source_id == source_id)
-      receipt.applied_this_run.push_back(outcome.sequence);
-  }
-  auto digest = digest_content(options.content);
-  receipt.content_digest = digest.sha256;
-  receipt.content_files = digest.files;
-  receipt.content_bytes = digest.bytes;
-  receipt.missing = requested_files(report);
-  std::vector<const manifest::SigningKey*> keys;
-  if (key) keys.push_back(&*key);
-  std::string bytes = manifest::serialize_receipt(receipt, keys);
-
-  // Offline sticks are often write-protected: a receipt that cannot go onto the media is a warning,
-  // and the copies the admin asked for elsewhere are still written.
-  if (!options.no_media_receipt) {
-    fs::path on_media =
-        options.media.front() / fmt::format("wsus-airgap-receipt-{}-{:06}.json",
-                                            receipt.offline_ledger_id.substr(0, 8), receipt.applied_sequence);
-    if (auto written = write_file_atomically(on_media, bytes); written) {
-      report.receipts.push_back(on_media);
-    } else {
-      report.warnings.push_back(
-          "the receipt could not be written onto the media (" + written.error().what + ": " +
-          written.error().why + "); the media may be write-protected. " +
-          (options.receipt_out
-               ? "It was written to --receipt-out; carry that file back instead."
-               : "Run import again with --receipt-out FILE (and --no-media-receipt) to keep it."));
-    }
-  }
-  std::vector<fs::path> targets;
-  if (options.receipt_out) targets.push_back(*options.receipt_out);
-  for (const auto& target : targets) {
-    if (auto written = write_file_atomically(target, bytes); !written) {
-      fail(ExitCode::kOperational, target.string(), "cannot write the receipt: " + written.error().why,
-           "the import itself is complete; free space or make the media writable, then run import again to "
-           "write the receipt");
-    }
-    report.receipts.push_back(target);
-  }
-  if (options.request_out) {
-    manifest::ContentRequest request;
-    request.created_utc = receipt.created_utc;
-    request.offline_host = receipt.offline_host;
-    request.source_id = source_id;
-    request.files = receipt.missing;
-    if (auto written = write_file_atomically(*options.request_out, manifest::serialize_request(request));
-        !written) {
-      fail(ExitCode::kOperational, options.request_out->string(),
-           "cannot write the content request: " + written.error().why,
-           "the import itself is complete; choose a writable --request-out and run import again");
-    }
-    report.request = *options.request_out;
-  }
+  });
 }
 
 void check_options(const ImportOptions& options) {
@@ -610,7 +219,14 @@ ImportReport run_import(const ImportOptions& options) {
 
   ImportReport report;
   report.dry_run = options.dry_run;
-  if (!options.dry_run) report.interrupted_runs = close_interrupted_runs(ledger);
+  // A run still marked running (while we hold the run lock) was killed: say so before this one starts.
+  if (!options.dry_run) {
+    report.interrupted_runs =
+        state::close_interrupted_runs(
+            ledger, state::RunKind::kImport,
+            "interrupted (killed or crashed); resumed by the run started " + manifest::utc_now())
+            .size();
+  }
   auto listing = value_or_throw(verify::find_packages(options.media));
   report.incomplete = listing.incomplete;
   if (listing.packages.empty()) {

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "common/encoding.h"
+#include "manifest/transfer_manifest.h"
 
 namespace wsa::report {
 
@@ -40,9 +41,7 @@ footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
 )css";
 
 std::string sequence_name(std::uint64_t sequence) {
-  char name[32];
-  std::snprintf(name, sizeof name, "wsus-airgap-%06llu", static_cast<unsigned long long>(sequence));
-  return name;
+  return manifest::package_folder_name(sequence);
 }
 
 class Page {

@@ -18,8 +18,8 @@ namespace wsa::verify {
 
 namespace {
 
-const char* const kManifestName = "manifest.json";
-const char* const kSignaturesName = "signatures.json";
+using manifest::kManifestFileName;
+using manifest::kSignaturesFileName;
 
 std::string join_ids(const std::vector<manifest::KeyId>& ids) {
   std::string text;
@@ -154,8 +154,8 @@ Result<MediaListing> find_packages(const std::vector<fs::path>& media) {
       std::string name = it->path().filename().string();
       auto sequence = manifest::parse_package_folder_name(name);
       if (!sequence || !fs::is_directory(it->symlink_status())) continue;
-      if (!fs::is_regular_file(it->path() / kManifestName)) continue;
-      auto key = std::make_pair(*sequence, claimed_source(it->path() / kManifestName));
+      if (!fs::is_regular_file(it->path() / kManifestFileName)) continue;
+      auto key = std::make_pair(*sequence, claimed_source(it->path() / kManifestFileName));
       auto [slot, inserted] = by_sequence.try_emplace(key, FoundPackage{*sequence, name, it->path()});
       if (!inserted) {
         return make_error(ExitCode::kOperational, name,
@@ -185,12 +185,12 @@ Result<VerifiedPackage> verify_package(const FoundPackage& package, const std::v
                                        const manifest::TrustStore& trust, const VerifyOptions& options) {
   VerifiedPackage verified;
   verified.found = package;
-  fs::path manifest_path = package.dir / kManifestName;
+  fs::path manifest_path = package.dir / kManifestFileName;
   auto manifest_bytes = read_small_file(manifest_path, manifest::kMaxManifestBytes);
   if (!manifest_bytes) return std::unexpected(manifest_bytes.error());
 
   // Authenticity first: nothing in an unsigned manifest is believed, not even its file names.
-  auto signatures_path = locate(package, kSignaturesName, media);
+  auto signatures_path = locate(package, kSignaturesFileName, media);
   if (!signatures_path) {
     return make_error(ExitCode::kIntegrity, package.folder_name, "has no signatures.json: it is not signed",
                       "export it again with --key, or copy signatures.json from the export media");

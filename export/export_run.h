@@ -1,0 +1,52 @@
+#pragma once
+// The export run's shared state and the choice of what travels (export/carry_choice.cpp), used by
+// the pipeline's steps in export/export_pipeline.cpp. Internal to wsa_export.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "export/export_pipeline.h"
+#include "manifest/keys.h"
+#include "manifest/receipt.h"
+#include "manifest/trust.h"
+#include "state/ledger.h"
+#include "verify/content_store.h"
+
+namespace wsa::exporting {
+
+// Everything one export run knows, filled step by step.
+struct ExportRun {
+  ExportRun(const ExportOptions& export_options, state::Ledger& export_ledger)
+      : options(export_options), ledger(export_ledger) {}
+  const ExportOptions& options;
+  state::Ledger& ledger;
+  std::vector<manifest::SigningKey> keys;
+  std::uint64_t sequence = 0;
+  std::optional<state::RunRecord> previous;
+  fs::path partial_dir;  // wsus-airgap-NNNNNN.partial while being written
+  fs::path final_dir;
+  ExportReport report;
+  // Files asked for by --receipt or --request, by canonical path.
+  std::map<std::string, manifest::RequestedFile> requested;
+  bool exactly_requested = false;  // --request: carry only `requested`
+  bool full = false;               // carry every file (--full, or the first package of a ledger)
+  std::string receipt_note;        // what the ledger records about the receipt
+  // The ledger's shipped set (path -> SHA-256s), read beside the scan.
+  std::optional<std::unordered_map<std::string, std::vector<std::string>>> shipped;
+};
+
+// Whether `file` travels: never shipped (or shipped with other bytes), asked for by the receipt, or
+// everything with --full; exactly what was asked with --request.
+bool should_carry(ExportRun& run, const verify::ContentFile& file);
+// The --receipt-trust keys, if any were given.
+std::optional<manifest::TrustStore> load_receipt_trust(const ExportOptions& options);
+// Reads and checks the --receipt against this ledger (kIntegrity when it answers another chain or a
+// package this ledger did not make) and adds the files it lacks to run.requested.
+void read_receipt(ExportRun& run, const manifest::TrustStore* trust);
+// Warns about every requested file the source cannot send, naming the update that needs it.
+void report_unavailable_requests(ExportRun& run, const std::vector<const verify::ContentFile*>& shippable);
+
+}  // namespace wsa::exporting

@@ -1,0 +1,79 @@
+#pragma once
+// The import pipeline's steps (import/import_pipeline.cpp runs them in order), each in the file
+// named beside it. Internal to wsa_import.
+
+#include <boost/filesystem/path.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "import/import_pipeline.h"
+#include "import/mirror.h"
+#include "manifest/keys.h"
+#include "manifest/trust.h"
+#include "state/ledger.h"
+#include "verify/package_check.h"
+#include "verify/sequence_chain.h"
+
+namespace wsa {
+class Progress;
+}
+
+namespace wsa::importing {
+
+// A package found on the media, believed (its signatures) and ordered against the ledger.
+struct PendingPackage {
+  verify::FoundPackage found;
+  verify::VerifiedPackage verified;  // signatures and sizes first, hashes before anything moves
+  verify::OrderVerdict verdict = verify::OrderVerdict::kApply;
+  std::uint64_t volumes_hashed = 0;
+  std::uint64_t volumes_skipped = 0;
+};
+
+// --- import/package_verification.cpp ---
+
+// The ledger's last applied package of `source_id`, as the order rules take it.
+std::optional<verify::AppliedTip> tip_of(state::Ledger& ledger, const std::string& source_id);
+// `<ledger folder>/wsus-airgap-verified/<manifest SHA-256>`: the package's verified inventory and metadata.
+fs::path verified_copies(const ImportOptions& options, const std::string& manifest_sha256);
+// Removes a superseded package's copies (only a folder named like a manifest hash).
+void forget_verified_copies(const ImportOptions& options, const std::string& manifest_sha256);
+// Hashes every pinned file of `package` (volumes an interrupted run hashed, unchanged since, by size)
+// and keeps verified copies of its inventory and metadata; `package.verified` then names the copies.
+// Throws kIntegrity on any mismatch, or when the manifest changed since it was ordered.
+void verify_contents(PendingPackage& package, const ImportOptions& options, const manifest::TrustStore& trust,
+                     state::Ledger& ledger, Progress* progress);
+// For a package applied before: its verified copies (made again from the media if gone), volumes by size.
+void reverify_applied(PendingPackage& package, const ImportOptions& options,
+                      const manifest::TrustStore& trust);
+
+// --- import/gap_check.cpp ---
+
+// Sets report.missing and report.missing_details (inventory against disk, then the metadata, naming
+// the updates) and report.gaps, for `package` just applied (or applied before).
+void check_gaps(const verify::VerifiedPackage& package, const fs::path& content, state::Ledger& ledger,
+                ImportReport& report);
+
+// --- import/mirror_run.cpp ---
+
+// Plans the removals against the newest package applied (in this run or before); `base` is set to it.
+// Refuses packages of several sources (kUsage); sets report.mirror (with a note when nothing is mirrored).
+std::optional<MirrorPlan> plan_mirror_run(const ImportOptions& options,
+                                          const std::vector<PendingPackage>& pending,
+                                          MirrorOptions& mirror_options, ImportReport& report,
+                                          const PendingPackage*& base);
+// Applies the plan as a run of its own in the journal (mode "mirror"): failed when it fails halfway.
+MirrorResult apply_recorded_mirror(const MirrorPlan& plan, const PendingPackage& base,
+                                   const ImportOptions& options, const MirrorOptions& mirror_options,
+                                   state::Ledger& ledger);
+
+// --- import/receipt_writer.cpp ---
+
+// Writes the receipt onto the first media folder (a warning when it cannot), to --receipt-out, and
+// the content request to --request-out, signed with `key` when given.
+void write_receipts(const ImportOptions& options, state::Ledger& ledger,
+                    const std::vector<PendingPackage>& pending,
+                    const std::optional<manifest::SigningKey>& key, ImportReport& report);
+
+}  // namespace wsa::importing
