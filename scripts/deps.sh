@@ -1,16 +1,24 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages wsus-airgap needs to build and test; does nothing when all are there.
+# Installs the Debian 12 packages wsus-airgap needs to build (and with --tests, to test); does nothing
+# when all are there.
 set -euo pipefail
 
+# What building (and so the demo) needs.
 packages=(
   build-essential cmake ninja-build pkg-config
   libboost-filesystem-dev zlib1g-dev libarchive-dev libssl-dev libsqlite3-dev libexpat1-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev catch2
-  gcab rsync            # tests: a second CAB reader; benches: the rsync peer
-  chromium              # tests: the HTML report rendered headless
-  clang-format          # the format check run with the tests
-  g++-mingw-w64-x86-64  # scripts/windows-check.sh: every product source compiles for Windows
 )
+# What only the tests need (`scripts/deps.sh --tests`, as scripts/test.sh runs it): the demo need not
+# wait minutes for a browser and a cross compiler.
+if [ "${1:-}" = "--tests" ]; then
+  packages+=(
+    gcab rsync            # tests: a second CAB reader; benches: the rsync peer
+    chromium              # tests: the HTML report rendered headless
+    clang-format          # the format check run with the tests
+    g++-mingw-w64-x86-64  # scripts/windows-check.sh: every product source compiles for Windows
+  )
+fi
 
 missing=()
 for package in "${packages[@]}"; do
