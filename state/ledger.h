@@ -13,63 +13,24 @@
 #include <vector>
 
 #include "common/error.h"
+#include "state/hash_cache.h"
+#include "state/import_resume.h"
+#include "state/ledger_file.h"
+#include "state/run_journal.h"
+#include "state/shipped_set.h"
 
 namespace wsa::state {
 
 namespace fs = boost::filesystem;
 
-// PRAGMA user_version of the schema this build writes; a schema-1 ledger is migrated in place (2 only
-// adds the import resume tables), newer ledgers are refused naming the schema they have.
-inline constexpr int kLedgerSchemaVersion = 2;
-
-enum class RunKind { kExport, kImport };
-enum class RunStatus { kRunning, kSucceeded, kFailed, kGapsRemain, kWsusutilFailed, kInterrupted };
-const char* to_string(RunKind kind);
-const char* to_string(RunStatus status);
-
-// One export or import attempt. A row left in kRunning means the run was interrupted.
-struct RunRecord {
-  std::int64_t id = 0;
-  RunKind kind = RunKind::kExport;
-  std::string source_id;  // the export chain
-  std::uint64_t sequence = 0;
-  std::string manifest_sha256;  // empty until known
-  std::string mode;             // "full" or "incremental"
-  std::string package_dir;
-  RunStatus status = RunStatus::kRunning;
-  std::string started_utc;
-  std::string finished_utc;  // empty while running
-  std::string message;       // one line: what happened, or why it failed
-  std::uint64_t files = 0;   // files carried (export) or placed (import)
-  std::uint64_t bytes = 0;
-};
-
-// What the export side remembers about one content file (rsync's quick check).
-struct CachedHash {
-  std::uint64_t size = 0;
-  std::int64_t mtime_ns = 0;
-  std::optional<std::uint64_t> file_id;
-  std::string sha256_hex;
-  std::string sha1_hex;
-};
-
-// A content volume an import hashed in full, with the size and time it had then (schema 2).
-struct VerifiedVolume {
-  std::string name;
-  std::uint64_t size = 0;
-  std::int64_t mtime_ns = 0;
-};
-
-// A content file an import placed (or found intact) in WsusContent, with the size and time it had
-// then (schema 2).
-struct PlacedFile {
-  std::string path;
-  std::uint64_t size = 0;
-  std::int64_t mtime_ns = 0;
-  std::string sha256_hex;
-};
-
-// Not thread-safe: one Ledger per thread. Several processes may share the file (SQLite locking).
+// The one thing callers open. Each concern lives in its own file (run_journal, hash_cache, shipped_set,
+// import_resume, over one sqlite::Database); this class serializes them.
+//
+// Threads: one Ledger may be shared by several threads (export reads the shipped set on one thread
+// while the content scan reads and writes the hash cache on others). Every call holds the Ledger's
+// mutex for its whole length, so one thread's transaction never interleaves with another's statement;
+// callbacks given to a call (forget_hashes_except) must not call back into the Ledger. Several
+// processes may share the file (SQLite locking; runs hold the `<ledger>.lock` file as well).
 class Ledger {
  public:
   // Opens or creates the ledger (and its folder). WAL mode, busy timeout 5 s. Refuses (kOperational)
