@@ -10,7 +10,7 @@ set(WSA_PESTER_SENTENCE_failed-updates
 set(WSA_PESTER_SENTENCE_shipped-scripts
     "every shipped script parses, keeps to Windows PowerShell 5.1 and calls nothing that changes the server when it says READ-ONLY")
 
-if(NOT WSA_DOTNET)
+if(NOT WSA_DOTNET OR NOT EXISTS "${WSA_DOTNET}")
   set(reason "SKIPPED: the .NET SDK (dotnet) is not installed; scripts/deps.sh says how to get it")
   foreach(file ${WSA_PESTER_FILES})
     add_test(NAME "pester: ${WSA_PESTER_SENTENCE_${file}}" COMMAND ${CMAKE_COMMAND} -E echo "${reason}")
@@ -34,7 +34,7 @@ add_custom_command(
   OUTPUT ${WSA_DOTNET_OUT}/harness.stamp
   COMMAND ${CMAKE_COMMAND} -E env DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
           ${WSA_DOTNET} build ${CMAKE_SOURCE_DIR}/tests/pwsh-host/pwsh-host.csproj -c Release --nologo
-          -v quiet --disable-build-servers --artifacts-path ${WSA_DOTNET_OUT}
+          -v quiet -clp:NoSummary --disable-build-servers --artifacts-path ${WSA_DOTNET_OUT}
   COMMAND ${CMAKE_COMMAND} -E touch ${WSA_DOTNET_OUT}/harness.stamp
   DEPENDS ${WSA_DOTNET_SOURCES}
   COMMENT "Building the PowerShell test host and the WSUS API stand-in (dotnet)"
