@@ -10,6 +10,15 @@ set(WSA_PESTER_SENTENCE_failed-updates
 set(WSA_PESTER_SENTENCE_shipped-scripts
     "every shipped script parses, keeps to Windows PowerShell 5.1 and calls nothing that changes the server when it says READ-ONLY")
 
+# The embedding step (wsus/powershell/embed.cmake) refuses a script that is not ASCII; needs no dotnet.
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/test-inputs/not-ascii.ps1 "# Mise à jour\n")
+add_test(NAME "powershell: embedding refuses a script that is not ASCII"
+         COMMAND ${CMAKE_COMMAND} -DOUTPUT=${CMAKE_CURRENT_BINARY_DIR}/test-inputs/not-ascii.h
+                 -DSCRIPTS=${CMAKE_CURRENT_BINARY_DIR}/test-inputs/not-ascii.ps1
+                 -P ${CMAKE_SOURCE_DIR}/wsus/powershell/embed.cmake)
+set_tests_properties("powershell: embedding refuses a script that is not ASCII" PROPERTIES
+                     PASS_REGULAR_EXPRESSION "not-ascii.ps1: holds a byte")
+
 if(NOT WSA_DOTNET OR NOT EXISTS "${WSA_DOTNET}")
   set(reason "SKIPPED: the .NET SDK (dotnet) is not installed; scripts/deps.sh says how to get it")
   foreach(file ${WSA_PESTER_FILES})
