@@ -5,7 +5,7 @@
 $script:ScriptsDir = Join-Path $PSScriptRoot '../../wsus/powershell' | Resolve-Path | Select-Object -ExpandProperty Path
 
 function Invoke-ShippedScript {
-  param([Parameter(Mandatory)] [string]$Name, $Server, [switch]$WithoutApi)
+  param([Parameter(Mandatory)] [string]$Name, $Server, [switch]$WithoutApi, [string[]]$Arguments)
   $work = Join-Path ([IO.Path]::GetTempPath()) ('wsus-airgap-pester-' + [guid]::NewGuid().ToString('N'))
   New-Item -ItemType Directory -Path $work | Out-Null
   try {
@@ -14,7 +14,9 @@ function Invoke-ShippedScript {
       [IO.File]::WriteAllText($serverFile, (ConvertTo-Json -InputObject $Server -Depth 20), [Text.UTF8Encoding]::new($false))
     }
     $info = [Diagnostics.ProcessStartInfo]::new($env:PWSH_HOST)
-    foreach ($argument in '-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-File', (Join-Path $script:ScriptsDir $Name)) {
+    $script = if ([IO.Path]::IsPathRooted($Name)) { $Name } else { Join-Path $script:ScriptsDir $Name }
+    if (-not $Arguments) { $Arguments = '-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-File', $script }
+    foreach ($argument in $Arguments) {
       $info.ArgumentList.Add($argument)
     }
     $info.UseShellExecute = $false

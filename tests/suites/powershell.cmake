@@ -4,9 +4,11 @@
 # product's own launching code. They need the .NET SDK (`dotnet`, see scripts/deps.sh); without it
 # they are still registered and report SKIPPED with the reason.
 find_program(WSA_DOTNET dotnet)
-set(WSA_PESTER_FILES failed-updates shipped-scripts)
+set(WSA_PESTER_FILES failed-updates shipped-scripts harness)
 set(WSA_PESTER_SENTENCE_failed-updates
     "failed-updates.ps1 reads, prints and fails against the stand-in WSUS API as its Pester tests say")
+set(WSA_PESTER_SENTENCE_harness
+    "the PowerShell host takes only the command line wsus-airgap gives powershell.exe and the stand-in API lacks what the real one lacks")
 set(WSA_PESTER_SENTENCE_shipped-scripts
     "every shipped script parses, keeps to Windows PowerShell 5.1 and calls nothing that changes the server when it says READ-ONLY")
 
