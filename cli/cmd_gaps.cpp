@@ -24,7 +24,7 @@ namespace wsa::cli {
 namespace {
 
 struct GapsArgs {
-  std::string content, metadata, state, request_out, report, server_query;
+  std::string content, metadata, state, request_out, report, server_query, powershell;
   bool server = false, verify = false, json = false;
 };
 
@@ -129,8 +129,9 @@ manifest::ContentRequest make_request(const verify::GapReport& report) {
 // package's, so a file copied in since is not reported again.
 verify::GapReport query_server(const GapsArgs& args, const fs::path& content,
                                const verify::GapOptions& options) {
-  auto query =
-      args.server_query.empty() ? wsus::make_powershell_query() : wsus::make_program_query(args.server_query);
+  auto query = !args.server_query.empty() ? wsus::make_program_query(args.server_query)
+               : args.powershell.empty()  ? wsus::make_powershell_query()
+                                          : wsus::make_powershell_query(fs::path(args.powershell));
   auto failed = value_or_throw(query->failed_updates());
   std::vector<wsus::PackageUpdate> updates;
   std::vector<wsus::PackageFile> files;
@@ -157,6 +158,9 @@ Runner define_gaps(CLI::App& app) {
   app.add_option("--server-query", args->server_query,
                  "Program printing the server's failed updates as JSON (tests)")
       ->group("");
+  app.add_option("--powershell", args->powershell,
+                 "PowerShell to run the server query with instead of Windows PowerShell 5.1 (tests)")
+      ->group("");
   app.add_flag("--verify", args->verify,
                "Hash every referenced file (SHA-1 name and SHA-256), not only sizes");
   app.add_option("--state", args->state,
@@ -171,6 +175,9 @@ Runner define_gaps(CLI::App& app) {
     }
     if (!args->server_query.empty() && !args->server) {
       fail(ExitCode::kUsage, "--server-query", "needs --server", "add --server");
+    }
+    if (!args->powershell.empty() && (!args->server || !args->server_query.empty())) {
+      fail(ExitCode::kUsage, "--powershell", "needs --server and excludes --server-query", "add --server");
     }
     fs::path content = required_path(args->content, platform::wsus_defaults().content_dir, "--content");
 

@@ -35,3 +35,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${sudo_cmd[@]}" apt-get update -qq
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# The PowerShell tests (tests/pwsh-host, tests/wsus-api, tests/pester: every shipped script run on
+# PowerShell's own host against a stand-in WSUS API) need the .NET 10 SDK, which Debian 12 does not
+# package: install Microsoft's "dotnet-sdk-10.0" package (from Microsoft's Debian repository) or use
+# a machine that has it. Its build restores Microsoft.PowerShell.SDK 7.6.9 and Pester 5.7.1 from NuGet.
+# Without it those tests report SKIPPED with this reason; everything else runs.
+if ! command -v dotnet >/dev/null; then
+  echo "wsus-airgap: dotnet (the .NET 10 SDK) is not installed: the PowerShell tests will report SKIPPED" \
+       "(install Microsoft's dotnet-sdk-10.0 package to run them)"
+fi

@@ -6,56 +6,20 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
+#include <optional>
 #include <set>
 
 #include "common/atomic_file.h"
 #include "common/encoding.h"
 #include "common/platform.h"
+#include "wsus/powershell_scripts.h"
 
 namespace wsa::wsus {
 
 namespace {
 
 using nlohmann::json;
-
-// Reads only (GetUpdates, GetInstallableItems): it never calls a method that changes the server, and
-// never opens SUSDB, which Microsoft warns against editing directly. ConvertTo-Json -InputObject keeps
-// a one-element list an array (the pipeline form would unwrap it in Windows PowerShell 5.1).
-constexpr std::string_view kScript = R"ps1(
-$ErrorActionPreference = 'Stop'
-$ProgressPreference = 'SilentlyContinue'
-[Console]::OutputEncoding = New-Object System.Text.UTF8Encoding($false)
-[void][Reflection.Assembly]::LoadWithPartialName('Microsoft.UpdateServices.Administration')
-$server = [Microsoft.UpdateServices.Administration.AdminProxy]::GetUpdateServer()
-function ConvertTo-Hex($bytes) {
-  if ($null -eq $bytes -or $bytes.Length -eq 0) { return $null }
-  return (($bytes | ForEach-Object { $_.ToString('X2') }) -join '')
-}
-$failed = New-Object System.Collections.ArrayList
-foreach ($update in $server.GetUpdates()) {
-  if ($update.State.ToString() -ne 'Failed') { continue }
-  $files = New-Object System.Collections.ArrayList
-  foreach ($item in $update.GetInstallableItems()) {
-    foreach ($file in $item.Files) {
-      $sha256 = $null
-      if ($file.PSObject.Properties['AdditionalHash']) { $sha256 = ConvertTo-Hex $file.AdditionalHash }
-      if ($null -ne $sha256) { $sha256 = $sha256.ToLowerInvariant() }
-      $uri = $null
-      if ($null -ne $file.FileUri) { $uri = $file.FileUri.ToString() }
-      [void]$files.Add([ordered]@{
-        name = $file.Name; sha1 = (ConvertTo-Hex $file.Hash); sha256 = $sha256
-        size = [int64]$file.TotalBytes; uri = $uri })
-    }
-  }
-  $kb = $null
-  if ($update.KnowledgebaseArticles.Count -gt 0) { $kb = [string]$update.KnowledgebaseArticles[0] }
-  [void]$failed.Add([ordered]@{
-    update_id = $update.Id.UpdateId.ToString(); revision = [int64]$update.Id.RevisionNumber
-    title = $update.Title; kb = $kb; classification = $update.UpdateClassificationTitle
-    files = @($files) })
-}
-ConvertTo-Json -InputObject @($failed) -Depth 6 -Compress
-)ps1";
 
 constexpr std::size_t kMaxDepth = 8;
 constexpr std::size_t kMaxUpdates = 1'000'000;
@@ -238,9 +202,11 @@ class TempFolder {
 };
 
 // Runs the query program, its output in a temp folder, and parses what it printed.
+// `hint_for(exit code)` says what to do when the program fails (-1: it did not run or finish).
 Result<std::vector<FailedUpdate>> run_query(const fs::path& program, const std::vector<std::string>& args,
                                             std::chrono::seconds timeout, const TempFolder& temp,
-                                            const std::string& hint) {
+                                            const std::function<std::string(int)>& hint_for) {
+  const std::string hint = hint_for(-1);
   platform::ProcessOptions options;
   options.timeout = timeout;
   options.stdout_file = temp.path() / "stdout.json";
@@ -259,7 +225,7 @@ Result<std::vector<FailedUpdate>> run_query(const fs::path& program, const std::
     return make_error(ExitCode::kOperational, program.string(),
                       "exited with code " + std::to_string(ran->exit_code) +
                           (detail.empty() ? "" : "; it said:\n" + detail),
-                      hint);
+                      hint_for(ran->exit_code));
   }
   auto output = read_small_file(options.stdout_file, kMaxLiveServerOutputBytes);
   if (!output) {
@@ -278,7 +244,8 @@ class ProgramQuery : public LiveServerQuery {
   Result<std::vector<FailedUpdate>> failed_updates() override {
     auto temp = TempFolder::create();
     if (!temp) return std::unexpected(temp.error());
-    return run_query(program_, {}, timeout_, *temp, "check the program given with --server-query");
+    return run_query(program_, {}, timeout_, *temp,
+                     [](int) { return std::string("check the program given with --server-query"); });
   }
 
  private:
@@ -286,42 +253,69 @@ class ProgramQuery : public LiveServerQuery {
   std::chrono::seconds timeout_;
 };
 
+// What to do about each exit code of wsus/powershell/failed-updates.ps1 (see its header).
+std::string powershell_hint(int exit_code) {
+  switch (exit_code) {
+    case 10:
+      return "install the WSUS console (Windows feature UpdateServices-UI), which brings the administration "
+             "API, or run on the WSUS server; or use --metadata with an export package";
+    case 11:
+      return "run from an elevated prompt as a member of the WSUS Administrators group";
+    case 12:
+      return "check that the WSUS service and its IIS site (WSUS Administration, application pool WsusPool) "
+             "are running on this server";
+    default:
+      return "run on the WSUS server as a WSUS Administrator (the WSUS console's API must be installed), "
+             "or use --metadata with an export package";
+  }
+}
+
+// Writes the embedded script into a temp folder and runs it as Windows PowerShell 5.1 is run from a
+// console: -NoProfile -NonInteractive -ExecutionPolicy Bypass -File. Only the program can differ
+// (tests give a host with the stand-in API; the arguments and everything else are the same).
 class PowerShellQuery : public LiveServerQuery {
  public:
-  explicit PowerShellQuery(std::chrono::seconds timeout) : timeout_(timeout) {}
+  PowerShellQuery(std::optional<fs::path> powershell, std::chrono::seconds timeout)
+      : powershell_(std::move(powershell)), timeout_(timeout) {}
   Result<std::vector<FailedUpdate>> failed_updates() override {
-#ifdef _WIN32
+    auto powershell = program();
+    if (!powershell) return std::unexpected(powershell.error());
     auto temp = TempFolder::create();
     if (!temp) return std::unexpected(temp.error());
     fs::path script = temp->path() / "wsus-failed-updates.ps1";
     // A BOM makes Windows PowerShell 5.1 read the script as UTF-8 rather than the ANSI code page.
-    if (auto written = write_file_atomically(script, "\xEF\xBB\xBF" + std::string(kScript)); !written) {
+    if (auto written =
+            write_file_atomically(script, "\xEF\xBB\xBF" + std::string(scripts::kFailedUpdatesScript));
+        !written) {
       return std::unexpected(written.error());
     }
-    auto system_root = platform::environment("SystemRoot").value_or("C:\\Windows");
-    fs::path powershell =
-        fs::path(system_root) / "System32" / "WindowsPowerShell" / "v1.0" / "powershell.exe";
     return run_query(
-        powershell, {"-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass", "-File", script.string()},
-        timeout_, *temp,
-        "run on the WSUS server as a WSUS Administrator (the WSUS console's API must be installed), "
-        "or use --metadata with an export package");
+        *powershell,
+        {"-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass", "-File", script.string()}, timeout_,
+        *temp, powershell_hint);
+  }
+
+ private:
+  Result<fs::path> program() const {
+    if (powershell_) return *powershell_;
+#ifdef _WIN32
+    auto system_root = platform::environment("SystemRoot").value_or("C:\\Windows");
+    return fs::path(system_root) / "System32" / "WindowsPowerShell" / "v1.0" / "powershell.exe";
 #else
-    (void)timeout_;
     return make_error(ExitCode::kUsage, "--server",
                       "asks the WSUS administration API, which exists only on Windows",
                       "run it on the WSUS server, or give --metadata FILE (a wsusutil export package) here");
 #endif
   }
 
- private:
+  std::optional<fs::path> powershell_;
   std::chrono::seconds timeout_;
 };
 
 }  // namespace
 
 std::string_view failed_updates_script() {
-  return kScript;
+  return scripts::kFailedUpdatesScript;
 }
 
 Result<std::vector<FailedUpdate>> parse_failed_updates(std::string_view text, const std::string& where) {
@@ -348,8 +342,9 @@ Result<std::vector<FailedUpdate>> parse_failed_updates(std::string_view text, co
   }
 }
 
-std::unique_ptr<LiveServerQuery> make_powershell_query(std::chrono::seconds timeout) {
-  return std::make_unique<PowerShellQuery>(timeout);
+std::unique_ptr<LiveServerQuery> make_powershell_query(std::optional<fs::path> powershell,
+                                                       std::chrono::seconds timeout) {
+  return std::make_unique<PowerShellQuery>(std::move(powershell), timeout);
 }
 
 std::unique_ptr<LiveServerQuery> make_program_query(fs::path program, std::chrono::seconds timeout) {
