@@ -5,13 +5,13 @@
 
 #include "common/atomic_file.h"
 #include "common/encoding.h"
-#include "manifest/strict_json.h"
+#include "common/strict_json.h"
+#include "common/text.h"
 #include "manifest/transfer_manifest.h"
 #include "wsus/content_name.h"
 
 namespace wsa::manifest {
 
-using detail::JsonRefusal;
 using nlohmann::json;
 
 namespace {
@@ -29,54 +29,28 @@ constexpr const char* kReceiptHint =
 constexpr const char* kRequestHint =
     "the request is damaged or was altered; make it again on the offline server";
 
-bool is_identifier(std::string_view text, std::size_t max_length) {
-  return !text.empty() && text.size() <= max_length && std::all_of(text.begin(), text.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '_' || c == '-';
-  });
-}
-
-// Titles are UTF-8 and may hold any non-ASCII byte; only control characters are refused, since these
-// values reach terminals and logs where they could rewrite what an operator sees.
-bool has_no_control_characters(std::string_view text) {
-  return std::all_of(text.begin(), text.end(), [](char c) {
-    auto byte = static_cast<unsigned char>(c);
-    return byte >= 0x20 && byte != 0x7F;
-  });
-}
-
-std::string read_text(const detail::ObjectReader& reader, std::string_view name, std::size_t max_length,
-                      bool allow_empty) {
-  std::string text = reader.string(name);
-  if ((!allow_empty && text.empty()) || text.size() > max_length || !has_no_control_characters(text)) {
-    throw JsonRefusal{"field " + reader.label(name) + " must be " + (allow_empty ? "0" : "1") + "-" +
-                      std::to_string(max_length) + " characters without control characters"};
-  }
-  return text;
-}
-
-std::string read_identifier(const detail::ObjectReader& reader, std::string_view name, bool allow_empty) {
+std::string read_identifier(const JsonObjectReader& reader, std::string_view name, bool allow_empty) {
   std::string text = reader.string(name);
   if (allow_empty && text.empty()) return text;
   if (!is_identifier(text, kMaxIdLength)) {
-    throw JsonRefusal{"field " + reader.label(name) + " \"" + detail::printable(text) +
+    throw JsonRefusal{"field " + reader.label(name) + " \"" + printable(text) +
                       "\" is not 1-64 characters from A-Z a-z 0-9 . _ -"};
   }
   return text;
 }
 
-std::string read_utc_field(const detail::ObjectReader& reader, std::string_view name) {
+std::string read_utc_field(const JsonObjectReader& reader, std::string_view name) {
   std::string text = reader.string(name);
   if (!parse_utc(text)) {
-    throw JsonRefusal{"field " + reader.label(name) + " \"" + detail::printable(text) +
+    throw JsonRefusal{"field " + reader.label(name) + " \"" + printable(text) +
                       "\" is not a UTC time like 2026-11-25T08:00:00Z"};
   }
   return text;
 }
 
-std::string read_sha256_or_empty(const detail::ObjectReader& reader, std::string_view name) {
+std::string read_sha256_or_empty(const JsonObjectReader& reader, std::string_view name) {
   std::string text = reader.string(name);
-  if (!text.empty() && !detail::is_lower_hex(text, 64)) {
+  if (!text.empty() && !is_lower_hex(text, 64)) {
     throw JsonRefusal{"field " + reader.label(name) + " is neither empty nor 64 lower-case hex characters"};
   }
   return text;
@@ -94,7 +68,7 @@ std::vector<RequestedFile> read_files(const json& entries, const std::string& co
   std::vector<RequestedFile> files;
   files.reserve(entries.size());
   for (std::size_t i = 0; i < entries.size(); ++i) {
-    detail::ObjectReader entry(entries[i], context + "[" + std::to_string(i) + "].");
+    JsonObjectReader entry(entries[i], context + "[" + std::to_string(i) + "].");
     entry.refuse_unknown({"path", "reason", "update_id", "title", "kb"});
     RequestedFile file;
     file.path = entry.string("path");
@@ -102,13 +76,13 @@ std::vector<RequestedFile> read_files(const json& entries, const std::string& co
     // lower-case or backslash variant must not slip past as "not in the source".
     auto name = wsus::parse_content_path(file.path);
     if (!name || name->relative_path() != file.path) {
-      throw JsonRefusal{"field " + entry.label("path") + " \"" + detail::printable(file.path) +
+      throw JsonRefusal{"field " + entry.label("path") + " \"" + printable(file.path) +
                         "\" is not a canonical WsusContent path like 0A/<40 upper-case hex>.cab"};
     }
-    file.reason = read_text(entry, "reason", kMaxReasonLength, /*allow_empty=*/true);
-    file.update_id = read_text(entry, "update_id", kMaxIdLength, /*allow_empty=*/true);
-    file.title = read_text(entry, "title", kMaxTitleLength, /*allow_empty=*/true);
-    file.kb = read_text(entry, "kb", kMaxKbLength, /*allow_empty=*/true);
+    file.reason = entry.text("reason", kMaxReasonLength, /*allow_empty=*/true);
+    file.update_id = entry.text("update_id", kMaxIdLength, /*allow_empty=*/true);
+    file.title = entry.text("title", kMaxTitleLength, /*allow_empty=*/true);
+    file.kb = entry.text("kb", kMaxKbLength, /*allow_empty=*/true);
     files.push_back(std::move(file));
   }
   return files;
@@ -116,7 +90,7 @@ std::vector<RequestedFile> read_files(const json& entries, const std::string& co
 
 // The version is read before anything else: a newer file may have fields this reader does not know, and
 // the useful message then is "upgrade", not "unknown field".
-Result<void> check_version(const detail::ObjectReader& top, int supported, std::string_view what,
+Result<void> check_version(const JsonObjectReader& top, int supported, std::string_view what,
                            const std::string& where, const char* older_hint) {
   auto version = top.integer("format_version");
   if (version < supported) {
@@ -141,7 +115,7 @@ std::string kind_of(const json& document) {
 }
 
 Receipt read_receipt_body(const json& document) {
-  detail::ObjectReader body(document, "body.");
+  JsonObjectReader body(document, "body.");
   body.refuse_unknown({"format_version", "offline_ledger_id", "offline_host", "created_utc", "source_id",
                        "applied_sequence", "applied_manifest_sha256", "applied_this_run", "content_digest",
                        "content_files", "content_bytes", "missing"});
@@ -151,7 +125,7 @@ Receipt read_receipt_body(const json& document) {
     throw JsonRefusal{"field body.format_version differs from the receipt's format_version"};
   }
   receipt.offline_ledger_id = read_identifier(body, "offline_ledger_id", /*allow_empty=*/false);
-  receipt.offline_host = read_text(body, "offline_host", kMaxHostLength, /*allow_empty=*/true);
+  receipt.offline_host = body.text("offline_host", kMaxHostLength, /*allow_empty=*/true);
   receipt.created_utc = read_utc_field(body, "created_utc");
   receipt.source_id = read_identifier(body, "source_id", /*allow_empty=*/false);
   receipt.applied_sequence = body.unsigned_integer("applied_sequence");
@@ -176,7 +150,7 @@ Receipt read_receipt_body(const json& document) {
 }
 
 // Same shape and limits as signatures.json.
-std::vector<Signature> read_envelope_signatures(const detail::ObjectReader& top) {
+std::vector<Signature> read_envelope_signatures(const JsonObjectReader& top) {
   return detail::read_signature_array(top);
 }
 
@@ -215,8 +189,8 @@ std::string serialize_receipt(const Receipt& receipt, const std::vector<const Si
 
 Result<Receipt> parse_receipt(std::string_view bytes, const std::string& where, const TrustStore* trust) {
   try {
-    json document = detail::parse_strict(bytes, kMaxReceiptBytes);
-    detail::ObjectReader top(document, "");
+    json document = parse_strict_json(bytes, kMaxReceiptBytes);
+    JsonObjectReader top(document, "");
     if (auto version =
             check_version(top, kReceiptFormatVersion, "receipt", where,
                           "write the receipt again with a current wsus-airgap on the offline server");
@@ -225,7 +199,7 @@ Result<Receipt> parse_receipt(std::string_view bytes, const std::string& where, 
     }
     top.refuse_unknown({"format_version", "kind", "body", "signatures"});
     if (auto kind = top.string("kind"); kind != kReceiptKind) {
-      throw JsonRefusal{"field kind is \"" + detail::printable(kind) + "\"; a receipt has \"" +
+      throw JsonRefusal{"field kind is \"" + printable(kind) + "\"; a receipt has \"" +
                         std::string(kReceiptKind) + "\""};
     }
     std::string body_text = top.string("body");
@@ -248,7 +222,7 @@ Result<Receipt> parse_receipt(std::string_view bytes, const std::string& where, 
                           "--receipt-trust, or check that the right key file was given");
       }
     }
-    json body = detail::parse_strict(body_text, kMaxReceiptBytes);
+    json body = parse_strict_json(body_text, kMaxReceiptBytes);
     return read_receipt_body(body);
   } catch (const JsonRefusal& refusal) {
     return make_error(ExitCode::kIntegrity, where, refusal.why, kReceiptHint);
@@ -267,8 +241,8 @@ std::string serialize_request(const ContentRequest& request) {
 
 Result<ContentRequest> parse_request(std::string_view bytes, const std::string& where) {
   try {
-    json document = detail::parse_strict(bytes, kMaxReceiptBytes);
-    detail::ObjectReader top(document, "");
+    json document = parse_strict_json(bytes, kMaxReceiptBytes);
+    JsonObjectReader top(document, "");
     if (auto version =
             check_version(top, kRequestFormatVersion, "content request", where,
                           "make the request again with a current wsus-airgap on the offline server");
@@ -277,12 +251,12 @@ Result<ContentRequest> parse_request(std::string_view bytes, const std::string& 
     }
     top.refuse_unknown({"format_version", "kind", "created_utc", "offline_host", "source_id", "files"});
     if (auto kind = top.string("kind"); kind != kRequestKind) {
-      throw JsonRefusal{"field kind is \"" + detail::printable(kind) + "\"; a content request has \"" +
+      throw JsonRefusal{"field kind is \"" + printable(kind) + "\"; a content request has \"" +
                         std::string(kRequestKind) + "\""};
     }
     ContentRequest request;
     request.created_utc = read_utc_field(top, "created_utc");
-    request.offline_host = read_text(top, "offline_host", kMaxHostLength, /*allow_empty=*/true);
+    request.offline_host = top.text("offline_host", kMaxHostLength, /*allow_empty=*/true);
     request.source_id = read_identifier(top, "source_id", /*allow_empty=*/true);
     request.files = read_files(top.array("files"), "files");
     return request;
@@ -296,7 +270,7 @@ Result<std::vector<RequestedFile>> read_requested_files(const fs::path& file, co
   if (!bytes) return std::unexpected(bytes.error());
   std::string kind;
   try {
-    kind = kind_of(detail::parse_strict(*bytes, kMaxReceiptBytes));
+    kind = kind_of(parse_strict_json(*bytes, kMaxReceiptBytes));
   } catch (const JsonRefusal& refusal) {
     return make_error(ExitCode::kIntegrity, file.string(), refusal.why, kRequestHint);
   }
@@ -312,7 +286,7 @@ Result<std::vector<RequestedFile>> read_requested_files(const fs::path& file, co
   } else {
     return make_error(ExitCode::kIntegrity, file.string(),
                       "is neither a receipt nor a content request (its \"kind\" field is \"" +
-                          detail::printable(kind) + "\")",
+                          printable(kind) + "\")",
                       "give the receipt.json or request.json written on the offline server");
   }
   // A file two updates need may be listed twice; it is sent once.

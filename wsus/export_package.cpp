@@ -1,10 +1,10 @@
 #include "wsus/export_package.h"
 
 #include <array>
-#include <cctype>
 #include <charconv>
 
 #include "common/encoding.h"
+#include "common/text.h"
 #include "wsus/package_container.h"
 #include "wsus/package_xml.h"
 
@@ -245,9 +245,9 @@ std::optional<std::string> normalize_update_id(std::string_view text) {
     bool dash_position = i == 8 || i == 13 || i == 18 || i == 23;
     if (dash_position != (c == '-')) return std::nullopt;
     if (!dash_position && !is_hex(std::string_view(&c, 1))) return std::nullopt;
-    id.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    id.push_back(c);
   }
-  return id;
+  return to_lower_ascii(id);
 }
 
 Result<PackageSummary> read_export_package(const fs::path& package, const PackageVisitor& visitor,

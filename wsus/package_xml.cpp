@@ -3,7 +3,6 @@
 #include <expat.h>
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <cstring>
 #include <exception>
@@ -11,6 +10,7 @@
 #include <utility>
 
 #include "common/encoding.h"
+#include "common/text.h"
 
 namespace wsa::wsus::detail {
 
@@ -24,26 +24,13 @@ std::unexpected<Error> refuse(std::string why, const char* hint = kDamagedPackag
   return make_error(ExitCode::kWsusutil, {}, std::move(why), hint);
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 std::string_view trim(std::string_view text) {
-  const char* space = " \t\r\n";
-  auto first = text.find_first_not_of(space);
-  if (first == std::string_view::npos) return {};
-  return text.substr(first, text.find_last_not_of(space) - first + 1);
+  return trim_space(text);
 }
 
 // Hostile values can be megabytes long: messages quote only their start.
 std::string quoted(std::string_view value) {
-  constexpr std::size_t kShown = 48;
-  std::string out = "\"";
-  for (char c : value.substr(0, kShown)) out.push_back(std::isprint(static_cast<unsigned char>(c)) ? c : '?');
-  if (value.size() > kShown) out += "...";
-  return out + "\"";
+  return "\"" + printable(value, 48) + "\"";
 }
 
 template <class Number>
@@ -55,20 +42,9 @@ std::optional<Number> parse_decimal(std::string_view text) {
   return value;
 }
 
-// "KB5000001", "5000001" -> "5000001"; anything else is not a KB number and is dropped.
-std::string normalize_kb(std::string_view text) {
-  text = trim(text);
-  if (text.size() >= 2 && iequals(text.substr(0, 2), "kb")) text.remove_prefix(2);
-  if (text.empty() || text.size() > 16) return {};
-  for (char c : text) {
-    if (c < '0' || c > '9') return {};
-  }
-  return std::string(text);
-}
-
 bool is_english(std::string_view language) {
   language = trim(language);
-  return iequals(language, "en") || (language.size() > 3 && iequals(language.substr(0, 3), "en-"));
+  return iequals_ascii(language, "en") || (language.size() > 3 && iequals_ascii(language.substr(0, 3), "en-"));
 }
 
 struct ParserFree {
@@ -343,7 +319,7 @@ Result<void> PackageXmlReader::start_element(std::string_view name, const XmlAtt
     case Tag::kAdditionalDigest:
       if (file_ && parent == Tag::kFile) {
         auto algorithm = attributes.find("Algorithm");
-        captures = algorithm && iequals(trim(*algorithm), "SHA256");
+        captures = algorithm && iequals_ascii(trim(*algorithm), "SHA256");
       }
       break;
     case Tag::kClassification:
@@ -441,7 +417,7 @@ Result<void> PackageXmlReader::start_file(const XmlAttributes& attributes) {
   auto digest = attributes.find("Digest");
   if (!digest) return {};  // without a digest a File names nothing in WsusContent
   std::string where = update_depth_ > 0 ? record_label() : std::string("package-level ");
-  if (auto algorithm = attributes.find("DigestAlgorithm"); algorithm && !iequals(trim(*algorithm), "SHA1")) {
+  if (auto algorithm = attributes.find("DigestAlgorithm"); algorithm && !iequals_ascii(trim(*algorithm), "SHA1")) {
     return refuse(where + "File Digest uses the algorithm " + quoted(*algorithm) +
                   ", not the SHA1 that names WsusContent files");
   }
@@ -483,7 +459,7 @@ Result<void> PackageXmlReader::end_captured_text(Tag tag) {
   std::string_view value = trim(text_);
   switch (tag) {
     case Tag::kKbArticleId:
-      if (auto kb = normalize_kb(value); !kb.empty()) update_.kb_article = std::move(kb);
+      if (auto kb = normalize_kb(value); kb && !kb->empty()) update_.kb_article = std::move(*kb);
       break;
     case Tag::kLanguage:
       language_ = std::string(value);

@@ -420,3 +420,15 @@ TEST_CASE("formatting a UTC time is the exact inverse of parsing it") {
   CHECK(*now <= system_now);
   CHECK(*now >= system_now - 5);
 }
+
+TEST_CASE("a source_host with bytes over 0x7F is refused as not printable ASCII, and never written") {
+  json document = json::parse(kSampleText);
+  document["source_host"] = "WSUS-\xC3\x9C" "BER";  // "WSUS-ÜBER": valid UTF-8, not ASCII
+  CHECK(why_refused(document) == "field source_host must be 0-255 printable ASCII characters");
+
+  TransferManifest manifest = sample();
+  manifest.source_host = "WSUS-\xC3\x9C" "BER";
+  auto parsed = parse_manifest(serialize_manifest(manifest), "manifest.json");
+  REQUIRE(parsed.has_value());
+  CHECK(parsed->source_host == "WSUS-??BER");
+}
