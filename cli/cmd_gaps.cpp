@@ -199,8 +199,7 @@ Runner define_gaps(CLI::App& app) {
     progress.finish();
 
     if (!args->request_out.empty()) {
-      value_or_throw(
-          write_file_atomically(args->request_out, manifest::serialize_request(make_request(report))));
+      value_or_throw(manifest::write_request(args->request_out, make_request(report)));
     }
     if (!args->report.empty()) {
       auto context = report_context(content, args->state);

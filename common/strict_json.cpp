@@ -108,7 +108,7 @@ class StrictBuilder {
 
 json parse_strict_json(std::string_view text, std::uint64_t max_bytes, const StreamedJsonArray* streamed) {
   if (text.size() > max_bytes) {
-    throw JsonRefusal{"is " + std::to_string(text.size()) + " bytes; the limit is " +
+    throw JsonRefusal{"is too large: " + std::to_string(text.size()) + " bytes; the limit is " +
                       std::to_string(max_bytes)};
   }
   StrictBuilder builder(streamed);

@@ -40,7 +40,45 @@ std::string to_printable_ascii(std::string_view text, std::size_t max_length) {
 }
 
 bool has_no_control_characters(std::string_view text) {
-  return std::none_of(text.begin(), text.end(), [](char c) { return is_control(static_cast<unsigned char>(c)); });
+  return std::none_of(text.begin(), text.end(),
+                      [](char c) { return is_control(static_cast<unsigned char>(c)); });
+}
+
+namespace {
+// The length of the valid UTF-8 sequence at the start of `text` (RFC 3629: no overlong forms, no
+// surrogates, nothing past U+10FFFF), or 0 when it is not one.
+std::size_t utf8_sequence(std::string_view text) {
+  auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  unsigned char lead = byte(0);
+  if (lead < 0x80) return 1;
+  std::size_t length = lead >= 0xC2 && lead <= 0xDF   ? 2
+                       : lead >= 0xE0 && lead <= 0xEF ? 3
+                       : lead >= 0xF0 && lead <= 0xF4 ? 4
+                                                      : 0;
+  if (length == 0 || text.size() < length) return 0;
+  for (std::size_t i = 1; i < length; ++i) {
+    if ((byte(i) & 0xC0) != 0x80) return 0;
+  }
+  if (lead == 0xE0 && byte(1) < 0xA0) return 0;  // overlong
+  if (lead == 0xED && byte(1) > 0x9F) return 0;  // surrogate
+  if (lead == 0xF0 && byte(1) < 0x90) return 0;  // overlong
+  if (lead == 0xF4 && byte(1) > 0x8F) return 0;  // past U+10FFFF
+  return length;
+}
+}  // namespace
+
+std::string to_display_text(std::string_view text, std::size_t max_bytes) {
+  std::string out;
+  out.reserve(std::min(text.size(), max_bytes));
+  while (!text.empty()) {
+    std::size_t length = utf8_sequence(text);
+    std::string_view piece = length == 0 ? std::string_view("?") : text.substr(0, length);
+    if (length == 1 && is_control(static_cast<unsigned char>(piece[0]))) piece = "?";
+    if (out.size() + piece.size() > max_bytes) break;
+    out.append(piece);
+    text.remove_prefix(length == 0 ? 1 : length);
+  }
+  return out;
 }
 
 bool is_identifier(std::string_view text, std::size_t max_length) {

@@ -21,6 +21,10 @@ bool is_printable_ascii(std::string_view text);
 std::string to_printable_ascii(std::string_view text, std::size_t max_length);
 // No byte below 0x20 and no 0x7F: UTF-8 text (titles, host names) that cannot rewrite a terminal.
 bool has_no_control_characters(std::string_view text);
+// What a writer puts where a reader wants has_no_control_characters and a length: valid UTF-8 is kept,
+// an invalid byte or a control character becomes '?', and the text is cut at a character boundary so
+// it holds at most `max_bytes` bytes.
+std::string to_display_text(std::string_view text, std::size_t max_bytes);
 // 1-`max_length` characters from A-Z a-z 0-9 . _ -
 bool is_identifier(std::string_view text, std::size_t max_length);
 // Exactly `length` characters from 0-9 a-f.

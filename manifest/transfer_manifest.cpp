@@ -145,8 +145,7 @@ TransferManifest read_manifest(const json& document) {
   manifest.sequence = top.unsigned_integer("sequence");
   if (manifest.sequence == 0) throw JsonRefusal{"field sequence is 0; sequences start at 1"};
   manifest.previous_manifest_sha256 = top.string("previous_manifest_sha256");
-  if (!manifest.previous_manifest_sha256.empty() &&
-      !is_lower_hex(manifest.previous_manifest_sha256, 64)) {
+  if (!manifest.previous_manifest_sha256.empty() && !is_lower_hex(manifest.previous_manifest_sha256, 64)) {
     throw JsonRefusal{"field previous_manifest_sha256 is neither empty nor 64 lower-case hex characters"};
   }
   manifest.created_utc = read_utc(top, "created_utc");
@@ -163,8 +162,7 @@ TransferManifest read_manifest(const json& document) {
   } else if (mode == to_string(PackageMode::kIncremental)) {
     manifest.mode = PackageMode::kIncremental;
   } else {
-    throw JsonRefusal{"field mode \"" + printable(mode) +
-                      "\" is neither \"full\" nor \"incremental\""};
+    throw JsonRefusal{"field mode \"" + printable(mode) + "\" is neither \"full\" nor \"incremental\""};
   }
   if (!top.is_null("metadata")) {
     JsonObjectReader metadata(top.field("metadata"), "metadata.");

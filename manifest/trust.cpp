@@ -83,7 +83,7 @@ Result<std::vector<Signature>> parse_signatures(std::string_view text, const std
     top.refuse_unknown({"format_version", "algorithm", "signatures"});
     if (auto algorithm = top.string("algorithm"); algorithm != kAlgorithm) {
       throw JsonRefusal{"uses the signature algorithm \"" + printable(algorithm) +
-                                "\"; wsus-airgap accepts only \"ed25519\""};
+                        "\"; wsus-airgap accepts only \"ed25519\""};
     }
     return detail::read_signature_array(top);
   } catch (const JsonRefusal& refusal) {

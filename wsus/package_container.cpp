@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "common/digest.h"
-#include "common/text.h"
 #include "common/platform.h"
+#include "common/text.h"
 
 namespace wsa::wsus::detail {
 
@@ -81,7 +81,6 @@ std::string hex_bytes(const unsigned char* bytes, std::size_t count) {
   }
   return out;
 }
-
 
 Result<void> check_cab_header(const unsigned char* header, std::uint64_t file_size) {
   if (file_size < kCabHeaderBytes) {

@@ -5,7 +5,8 @@ using namespace wsa;
 using nlohmann::json;
 
 namespace {
-std::string why(std::string_view text, std::uint64_t max_bytes = 1024, const StreamedJsonArray* streamed = nullptr) {
+std::string why(std::string_view text, std::uint64_t max_bytes = 1024,
+                const StreamedJsonArray* streamed = nullptr) {
   try {
     parse_strict_json(text, max_bytes, streamed);
   } catch (const JsonRefusal& refusal) {
@@ -23,11 +24,12 @@ TEST_CASE("the strict reader refuses duplicate keys, deep nesting, trailing data
   CHECK(why("[[[[[[[[[1]]]]]]]]]") == "is nested deeper than 8 levels");
   CHECK(why("{} {}").starts_with("is not valid JSON: "));
   CHECK(why("").starts_with("is not valid JSON: "));
-  CHECK(why(std::string(1025, ' ')) == "is 1025 bytes; the limit is 1024");
+  CHECK(why(std::string(1025, ' ')) == "is too large: 1025 bytes; the limit is 1024");
 }
 
 TEST_CASE("the strict reader builds the same tree as nlohmann's own parser") {
-  const char* text = R"({"s":"x\u00e9","n":null,"t":true,"u":18446744073709551615,"i":-5,"f":1.5,"a":[1,[2,{}]]})";
+  const char* text =
+      R"({"s":"x\u00e9","n":null,"t":true,"u":18446744073709551615,"i":-5,"f":1.5,"a":[1,[2,{}]]})";
   CHECK(parse_strict_json(text, 1024) == json::parse(text));
 }
 
