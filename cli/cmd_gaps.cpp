@@ -45,6 +45,10 @@ std::size_t real_updates(const verify::GapReport& report) {
 void print_human(const verify::GapReport& report, const fs::path& content, bool ledger_given) {
   const char* checked =
       report.hashes_verified ? "sizes and hashes checked" : "sizes checked; add --verify to hash";
+  // Always said first: a verdict means something only beside how much the reader understood.
+  std::printf("Read %llu updates and %llu content files from %s.\n",
+              static_cast<unsigned long long>(report.updates_read),
+              static_cast<unsigned long long>(report.files_checked), report.metadata_package.c_str());
   if (report.complete()) {
     std::printf("No gaps: all %llu content files that %llu updates need are in %s (%s).\n",
                 static_cast<unsigned long long>(report.files_checked),
@@ -102,6 +106,7 @@ void print_json(const verify::GapReport& report, const fs::path& content, const 
                    {"metadata_package", report.metadata_package},
                    {"content", content.string()},
                    {"hashes_verified", report.hashes_verified},
+                   {"updates_read", report.updates_read},
                    {"updates_checked", report.updates_checked},
                    {"files_checked", report.files_checked},
                    {"files_with_gaps", report.files_with_gaps},

@@ -13,9 +13,9 @@
 #include <unordered_map>
 
 #include "common/digest.h"
-#include "common/text.h"
 #include "common/encoding.h"
 #include "common/progress.h"
+#include "common/text.h"
 #include "state/ledger.h"
 #include "verify/content_store.h"
 #include "wsus/content_name.h"
@@ -186,7 +186,6 @@ class ReferencedContent {
   std::vector<std::string> classifications_{std::string()};
 };
 
-
 // Finds content files by canonical name. The exact path is tried first (one stat); only when that
 // misses is the `XX` folder listed, once, to match names whose case differs (a tree copied from
 // Windows) and files whose extension the metadata does not give.
@@ -328,6 +327,7 @@ Result<GapReport> check_referenced(const fs::path& content, ReferencedContent& r
   referenced.finish();
   auto& files = referenced.files();
   report.files_checked = files.size();
+  report.updates_read = referenced.updates().size();
   report.hashes_verified = options.verify_hashes;
 
   // Only problems are kept: a result per referenced file would cost as much as the file table.
