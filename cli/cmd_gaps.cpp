@@ -42,6 +42,10 @@ std::size_t real_updates(const verify::GapReport& report) {
 void print_human(const verify::GapReport& report, const fs::path& content, bool ledger_given) {
   const char* checked =
       report.hashes_verified ? "sizes and hashes checked" : "sizes checked; add --verify to hash";
+  // Always said first: a verdict means something only beside how much the reader understood.
+  std::printf("Read %llu updates and %llu content files from %s.\n",
+              static_cast<unsigned long long>(report.updates_read),
+              static_cast<unsigned long long>(report.files_checked), report.metadata_package.c_str());
   if (report.complete()) {
     std::printf("No gaps: all %llu content files that %llu updates need are in %s (%s).\n",
                 static_cast<unsigned long long>(report.files_checked),
@@ -99,6 +103,7 @@ void print_json(const verify::GapReport& report, const fs::path& content, const 
                    {"metadata_package", report.metadata_package},
                    {"content", content.string()},
                    {"hashes_verified", report.hashes_verified},
+                   {"updates_read", report.updates_read},
                    {"updates_checked", report.updates_checked},
                    {"files_checked", report.files_checked},
                    {"files_with_gaps", report.files_with_gaps},
@@ -203,8 +208,7 @@ Runner define_gaps(CLI::App& app) {
     progress.finish();
 
     if (!args->request_out.empty()) {
-      value_or_throw(
-          write_file_atomically(args->request_out, manifest::serialize_request(make_request(report))));
+      value_or_throw(manifest::write_request(args->request_out, make_request(report)));
     }
     if (!args->report.empty()) {
       auto context = report_context(content, args->state);

@@ -10,13 +10,14 @@ namespace wsa {
 // Process exit codes; documented in README.md. Only cli/ turns them into an exit.
 enum class ExitCode : int {
   kSuccess = 0,
-  kOperational = 1,  // I/O, missing files, anything the user can fix and re-run
-  kUsage = 2,        // bad command line
-  kIntegrity = 3,    // signature, hash, size or name failure: the media is not trusted
-  kOrder = 4,        // replay, gap, broken chain, expiry
-  kGaps = 5,         // content files still missing after import
-  kWsusutil = 6,     // wsusutil failed or produced an unusable package
-  kDeleteCap = 7,    // a mirror would delete more than allowed
+  kOperational = 1,        // I/O, missing files, anything the user can fix and re-run
+  kUsage = 2,              // bad command line
+  kIntegrity = 3,          // signature, hash, size or name failure: the media is not trusted
+  kOrder = 4,              // replay, gap, broken chain, expiry
+  kGaps = 5,               // content files still missing after import
+  kWsusutil = 6,           // wsusutil failed or produced an unusable package
+  kDeleteCap = 7,          // a mirror would delete more than allowed
+  kUnreadablePackage = 8,  // the metadata package yielded no update or no file: never read as "no gaps"
 };
 
 // What went wrong (`what`: the object, e.g. a file or package), why, and what to do next.

@@ -40,6 +40,9 @@ std::optional<verify::GapReport> name_updates(const verify::VerifiedPackage& pac
   options.ledger = &ledger;
   // Best effort: the package is applied by now, and a report without titles beats a run marked failed.
   auto found_gaps = verify::find_gaps(content, *package.metadata, options);
+  // Except a package the reader understood nothing of: that must never pass as "nothing missing".
+  if (!found_gaps && found_gaps.error().code == ExitCode::kUnreadablePackage)
+    throw AirgapError(found_gaps.error());
   if (!found_gaps) return std::nullopt;
   const auto& gaps = *found_gaps;
   std::map<std::string, std::size_t> index;

@@ -6,7 +6,8 @@
 #include <cstring>
 #include <vector>
 
-#include "manifest/strict_json.h"
+#include "common/strict_json.h"
+#include "common/text.h"
 #include "wsus/content_name.h"
 
 namespace wsa::manifest {
@@ -27,7 +28,7 @@ bool is_upper_hex(std::string_view text, std::size_t length) {
 // The checks the writer and the reader share; returns why the entry is refused, or nullopt.
 std::optional<std::string> refuse_entry(const InventoryEntry& entry) {
   auto name = wsus::parse_content_path(entry.path);
-  if (!name) return "path \"" + detail::printable(entry.path) + "\" is not a WsusContent path XX/<SHA1>.ext";
+  if (!name) return "path \"" + printable(entry.path) + "\" is not a WsusContent path XX/<SHA1>.ext";
   // One spelling per file keeps byte-wise order and duplicate detection meaningful.
   if (name->relative_path() != entry.path) {
     return "path \"" + entry.path + "\" is not in canonical form \"" + name->relative_path() + "\"";
@@ -35,12 +36,12 @@ std::optional<std::string> refuse_entry(const InventoryEntry& entry) {
   if (entry.size > kMaxFileBytes) {
     return "size " + std::to_string(entry.size) + " of \"" + entry.path + "\" exceeds the 2^50-byte limit";
   }
-  if (!detail::is_lower_hex(entry.sha256_hex, 64)) {
-    return "SHA-256 \"" + detail::printable(entry.sha256_hex) + "\" of \"" + entry.path +
+  if (!is_lower_hex(entry.sha256_hex, 64)) {
+    return "SHA-256 \"" + printable(entry.sha256_hex) + "\" of \"" + entry.path +
            "\" is not 64 lower-case hex characters";
   }
   if (!is_upper_hex(entry.sha1_hex, 40)) {
-    return "SHA-1 \"" + detail::printable(entry.sha1_hex) + "\" of \"" + entry.path +
+    return "SHA-1 \"" + printable(entry.sha1_hex) + "\" of \"" + entry.path +
            "\" is not 40 upper-case hex characters";
   }
   if (entry.sha1_hex != name->sha1_hex) {
@@ -246,12 +247,12 @@ struct InventoryReader::State {
     InventoryEntry entry;
     entry.path = std::string(fields[0]);
     auto size = parse_size(fields[1]);
-    if (!size) return refuse("size \"" + detail::printable(fields[1]) + "\" is not a decimal byte count");
+    if (!size) return refuse("size \"" + printable(fields[1]) + "\" is not a decimal byte count");
     entry.size = *size;
     entry.sha256_hex = std::string(fields[2]);
     entry.sha1_hex = std::string(fields[3]);
     if (fields[4] != "0" && fields[4] != "1") {
-      return refuse("carried flag \"" + detail::printable(fields[4]) + "\" is not 0 or 1");
+      return refuse("carried flag \"" + printable(fields[4]) + "\" is not 0 or 1");
     }
     entry.carried = fields[4] == "1";
     if (auto why = refuse_entry(entry)) return refuse(*why);

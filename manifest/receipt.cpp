@@ -1,17 +1,19 @@
 #include "manifest/receipt.h"
 
+#include <boost/filesystem/operations.hpp>
+
 #include <algorithm>
-#include <set>
+#include <unordered_set>
 
 #include "common/atomic_file.h"
 #include "common/encoding.h"
-#include "manifest/strict_json.h"
+#include "common/strict_json.h"
+#include "common/text.h"
 #include "manifest/transfer_manifest.h"
 #include "wsus/content_name.h"
 
 namespace wsa::manifest {
 
-using detail::JsonRefusal;
 using nlohmann::json;
 
 namespace {
@@ -28,95 +30,145 @@ constexpr const char* kReceiptHint =
     "after every run)";
 constexpr const char* kRequestHint =
     "the request is damaged or was altered; make it again on the offline server";
+constexpr const char* kTooLargeHint =
+    "so many files are missing that the offline server needs a full package: run export --full on the "
+    "connected server";
 
-bool is_identifier(std::string_view text, std::size_t max_length) {
-  return !text.empty() && text.size() <= max_length && std::all_of(text.begin(), text.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '_' || c == '-';
-  });
-}
-
-// Titles are UTF-8 and may hold any non-ASCII byte; only control characters are refused, since these
-// values reach terminals and logs where they could rewrite what an operator sees.
-bool has_no_control_characters(std::string_view text) {
-  return std::all_of(text.begin(), text.end(), [](char c) {
-    auto byte = static_cast<unsigned char>(c);
-    return byte >= 0x20 && byte != 0x7F;
-  });
-}
-
-std::string read_text(const detail::ObjectReader& reader, std::string_view name, std::size_t max_length,
-                      bool allow_empty) {
-  std::string text = reader.string(name);
-  if ((!allow_empty && text.empty()) || text.size() > max_length || !has_no_control_characters(text)) {
-    throw JsonRefusal{"field " + reader.label(name) + " must be " + (allow_empty ? "0" : "1") + "-" +
-                      std::to_string(max_length) + " characters without control characters"};
-  }
-  return text;
-}
-
-std::string read_identifier(const detail::ObjectReader& reader, std::string_view name, bool allow_empty) {
+std::string read_identifier(const JsonObjectReader& reader, std::string_view name, bool allow_empty) {
   std::string text = reader.string(name);
   if (allow_empty && text.empty()) return text;
   if (!is_identifier(text, kMaxIdLength)) {
-    throw JsonRefusal{"field " + reader.label(name) + " \"" + detail::printable(text) +
+    throw JsonRefusal{"field " + reader.label(name) + " \"" + printable(text) +
                       "\" is not 1-64 characters from A-Z a-z 0-9 . _ -"};
   }
   return text;
 }
 
-std::string read_utc_field(const detail::ObjectReader& reader, std::string_view name) {
+std::string read_utc_field(const JsonObjectReader& reader, std::string_view name) {
   std::string text = reader.string(name);
   if (!parse_utc(text)) {
-    throw JsonRefusal{"field " + reader.label(name) + " \"" + detail::printable(text) +
+    throw JsonRefusal{"field " + reader.label(name) + " \"" + printable(text) +
                       "\" is not a UTC time like 2026-11-25T08:00:00Z"};
   }
   return text;
 }
 
-std::string read_sha256_or_empty(const detail::ObjectReader& reader, std::string_view name) {
+std::string read_sha256_or_empty(const JsonObjectReader& reader, std::string_view name) {
   std::string text = reader.string(name);
-  if (!text.empty() && !detail::is_lower_hex(text, 64)) {
+  if (!text.empty() && !is_lower_hex(text, 64)) {
     throw JsonRefusal{"field " + reader.label(name) + " is neither empty nor 64 lower-case hex characters"};
   }
   return text;
 }
 
-json file_to_json(const RequestedFile& file) {
-  return json{{"path", file.path},
-              {"reason", file.reason},
-              {"update_id", file.update_id},
-              {"title", file.title},
-              {"kb", file.kb}};
+RequestedFile read_file_entry(const json& value, const std::string& context, std::size_t index) {
+  JsonObjectReader entry(value, context + "[" + std::to_string(index) + "].");
+  entry.refuse_unknown({"path", "reason", "update_id", "title", "kb"});
+  RequestedFile file;
+  file.path = entry.string("path");
+  // Only the one canonical spelling: the exporter looks the path up as text in its inventory, and a
+  // lower-case or backslash variant must not slip past as "not in the source".
+  auto name = wsus::parse_content_path(file.path);
+  if (!name || name->relative_path() != file.path) {
+    throw JsonRefusal{"field " + entry.label("path") + " \"" + printable(file.path) +
+                      "\" is not a canonical WsusContent path like 0A/<40 upper-case hex>.cab"};
+  }
+  file.reason = entry.text("reason", kMaxReasonLength, /*allow_empty=*/true);
+  file.update_id = entry.text("update_id", kMaxIdLength, /*allow_empty=*/true);
+  file.title = entry.text("title", kMaxTitleLength, /*allow_empty=*/true);
+  file.kb = entry.text("kb", kMaxKbLength, /*allow_empty=*/true);
+  return file;
 }
 
-std::vector<RequestedFile> read_files(const json& entries, const std::string& context) {
-  std::vector<RequestedFile> files;
-  files.reserve(entries.size());
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    detail::ObjectReader entry(entries[i], context + "[" + std::to_string(i) + "].");
-    entry.refuse_unknown({"path", "reason", "update_id", "title", "kb"});
-    RequestedFile file;
-    file.path = entry.string("path");
-    // Only the one canonical spelling: the exporter looks the path up as text in its inventory, and a
-    // lower-case or backslash variant must not slip past as "not in the source".
-    auto name = wsus::parse_content_path(file.path);
-    if (!name || name->relative_path() != file.path) {
-      throw JsonRefusal{"field " + entry.label("path") + " \"" + detail::printable(file.path) +
-                        "\" is not a canonical WsusContent path like 0A/<40 upper-case hex>.cab"};
-    }
-    file.reason = read_text(entry, "reason", kMaxReasonLength, /*allow_empty=*/true);
-    file.update_id = read_text(entry, "update_id", kMaxIdLength, /*allow_empty=*/true);
-    file.title = read_text(entry, "title", kMaxTitleLength, /*allow_empty=*/true);
-    file.kb = read_text(entry, "kb", kMaxKbLength, /*allow_empty=*/true);
-    files.push_back(std::move(file));
+// The list of files is the one part of these documents that grows: its entries are read one by one
+// as the parser meets them, so a file costs its size plus the files it lists, never a whole tree. An
+// entry's refusal waits until the version and the other fields were checked, in the order the reader
+// always used: a newer file must say "upgrade", not "unknown field".
+class StreamedFiles {
+ public:
+  StreamedFiles(std::string key, std::string context)
+      : array_{std::move(key), kMaxRequestedFiles, [this, context](const json& entry, std::size_t index) {
+                 if (refusal_) return;
+                 try {
+                   files_.push_back(read_file_entry(entry, context, index));
+                 } catch (const JsonRefusal& refusal) {
+                   refusal_ = refusal.why;
+                 }
+               }} {}
+  StreamedFiles(const StreamedFiles&) = delete;  // the array's callback holds `this`
+  StreamedFiles& operator=(const StreamedFiles&) = delete;
+
+  const StreamedJsonArray* array() const { return &array_; }
+  // The files read, or the first entry's refusal (thrown).
+  std::vector<RequestedFile> take() {
+    if (refusal_) throw JsonRefusal{*refusal_};
+    return std::move(files_);
   }
-  return files;
+
+ private:
+  std::vector<RequestedFile> files_;
+  std::optional<std::string> refusal_;
+  StreamedJsonArray array_;
+};
+
+// What the reader accepts, made so by the writer: informative fields are cut to their limit and
+// control characters replaced, so a long error text or an odd title never makes an unreadable file.
+json file_to_json(const RequestedFile& file) {
+  return json{{"path", file.path},
+              {"reason", to_display_text(file.reason, kMaxReasonLength)},
+              {"update_id", to_display_text(file.update_id, kMaxIdLength)},
+              {"title", to_display_text(file.title, kMaxTitleLength)},
+              {"kb", to_display_text(file.kb, kMaxKbLength)}};
+}
+
+// Dumps `object` (keys in the object's sorted order) with the field `array_key` written from `files`,
+// one entry at a time: the writer never holds a tree of every file either. `pretty`: two-space indent
+// with one file per line.
+std::string dump_with_files(const json& object, std::string_view array_key,
+                            const std::vector<RequestedFile>& files, bool pretty) {
+  if (files.size() > kMaxRequestedFiles) {
+    fail(ExitCode::kOperational, "the list of files",
+         "is too large: " + std::to_string(files.size()) + " files; the limit is " +
+             std::to_string(kMaxRequestedFiles) + " per receipt or content request",
+         kTooLargeHint);
+  }
+  auto dump = [](const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); };
+  std::string out = pretty ? "{\n" : "{";
+  bool first = true;
+  for (const auto& [key, value] : object.items()) {
+    if (!first) out += pretty ? ",\n" : ",";
+    first = false;
+    if (pretty) out += "  ";
+    out += dump(json(key)) + (pretty ? ": " : ":");
+    if (key != array_key) {
+      out += dump(value);
+      continue;
+    }
+    out += "[";
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      if (i > 0) out += ",";
+      if (pretty) out += "\n    ";
+      out += dump(file_to_json(files[i]));
+    }
+    if (pretty && !files.empty()) out += "\n  ";
+    out += "]";
+  }
+  out += pretty ? "\n}\n" : "}";
+  return out;
+}
+
+// The writer's side of the byte limit: a file the reader would refuse is never written.
+void refuse_oversize(std::string_view what, std::size_t bytes, std::size_t files) {
+  if (bytes <= kMaxReceiptBytes) return;
+  fail(ExitCode::kOperational, std::string(what),
+       "is too large: " + std::to_string(bytes) + " bytes for " + std::to_string(files) +
+           " files; the limit is " + std::to_string(kMaxReceiptBytes) + " bytes",
+       kTooLargeHint);
 }
 
 // The version is read before anything else: a newer file may have fields this reader does not know, and
 // the useful message then is "upgrade", not "unknown field".
-Result<void> check_version(const detail::ObjectReader& top, int supported, std::string_view what,
+Result<void> check_version(const JsonObjectReader& top, int supported, std::string_view what,
                            const std::string& where, const char* older_hint) {
   auto version = top.integer("format_version");
   if (version < supported) {
@@ -141,7 +193,7 @@ std::string kind_of(const json& document) {
 }
 
 Receipt read_receipt_body(const json& document) {
-  detail::ObjectReader body(document, "body.");
+  JsonObjectReader body(document, "body.");
   body.refuse_unknown({"format_version", "offline_ledger_id", "offline_host", "created_utc", "source_id",
                        "applied_sequence", "applied_manifest_sha256", "applied_this_run", "content_digest",
                        "content_files", "content_bytes", "missing"});
@@ -151,7 +203,7 @@ Receipt read_receipt_body(const json& document) {
     throw JsonRefusal{"field body.format_version differs from the receipt's format_version"};
   }
   receipt.offline_ledger_id = read_identifier(body, "offline_ledger_id", /*allow_empty=*/false);
-  receipt.offline_host = read_text(body, "offline_host", kMaxHostLength, /*allow_empty=*/true);
+  receipt.offline_host = body.text("offline_host", kMaxHostLength, /*allow_empty=*/true);
   receipt.created_utc = read_utc_field(body, "created_utc");
   receipt.source_id = read_identifier(body, "source_id", /*allow_empty=*/false);
   receipt.applied_sequence = body.unsigned_integer("applied_sequence");
@@ -171,12 +223,12 @@ Receipt read_receipt_body(const json& document) {
   receipt.content_digest = read_sha256_or_empty(body, "content_digest");
   receipt.content_files = body.unsigned_integer("content_files");
   receipt.content_bytes = body.unsigned_integer("content_bytes");
-  receipt.missing = read_files(body.array("missing"), "body.missing");
+  body.array("missing");  // its entries were read as they were parsed
   return receipt;
 }
 
 // Same shape and limits as signatures.json.
-std::vector<Signature> read_envelope_signatures(const detail::ObjectReader& top) {
+std::vector<Signature> read_envelope_signatures(const JsonObjectReader& top) {
   return detail::read_signature_array(top);
 }
 
@@ -196,12 +248,12 @@ std::string serialize_receipt(const Receipt& receipt, const std::vector<const Si
       {"content_digest", receipt.content_digest},
       {"content_files", receipt.content_files},
       {"content_bytes", receipt.content_bytes},
-      {"missing", json::array()},
+      {"missing", nullptr},  // written by dump_with_files
   };
-  for (const auto& file : receipt.missing) body["missing"].push_back(file_to_json(file));
   // The body travels as a string so the signed bytes are exactly the bytes read back: no
   // re-serialisation can change what was signed.
-  std::string body_text = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::string body_text = dump_with_files(body, "missing", receipt.missing, /*pretty=*/false);
+  refuse_oversize("the receipt", body_text.size(), receipt.missing.size());
   json signatures = json::array();
   for (const SigningKey* key : keys) {
     signatures.push_back(json{{"key_id", key->key_id()}, {"signature", to_base64(key->sign(body_text))}});
@@ -210,13 +262,15 @@ std::string serialize_receipt(const Receipt& receipt, const std::vector<const Si
                 {"kind", kReceiptKind},
                 {"body", body_text},
                 {"signatures", signatures}};
-  return document.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  std::string text = document.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  refuse_oversize("the receipt", text.size(), receipt.missing.size());
+  return text;
 }
 
 Result<Receipt> parse_receipt(std::string_view bytes, const std::string& where, const TrustStore* trust) {
   try {
-    json document = detail::parse_strict(bytes, kMaxReceiptBytes);
-    detail::ObjectReader top(document, "");
+    json document = parse_strict_json(bytes, kMaxReceiptBytes);
+    JsonObjectReader top(document, "");
     if (auto version =
             check_version(top, kReceiptFormatVersion, "receipt", where,
                           "write the receipt again with a current wsus-airgap on the offline server");
@@ -225,10 +279,12 @@ Result<Receipt> parse_receipt(std::string_view bytes, const std::string& where, 
     }
     top.refuse_unknown({"format_version", "kind", "body", "signatures"});
     if (auto kind = top.string("kind"); kind != kReceiptKind) {
-      throw JsonRefusal{"field kind is \"" + detail::printable(kind) + "\"; a receipt has \"" +
+      throw JsonRefusal{"field kind is \"" + printable(kind) + "\"; a receipt has \"" +
                         std::string(kReceiptKind) + "\""};
     }
-    std::string body_text = top.string("body");
+    if (!top.field("body").is_string()) top.string("body");  // refuses it in the usual words
+    // A reference, not a copy: the body may be hundreds of megabytes.
+    const auto& body_text = top.field("body").get_ref<const std::string&>();
     auto signatures = read_envelope_signatures(top);
     // Signatures are checked before the body is read: nothing an unauthenticated body says is acted on.
     if (trust != nullptr && !trust->keys().empty()) {
@@ -248,8 +304,11 @@ Result<Receipt> parse_receipt(std::string_view bytes, const std::string& where, 
                           "--receipt-trust, or check that the right key file was given");
       }
     }
-    json body = detail::parse_strict(body_text, kMaxReceiptBytes);
-    return read_receipt_body(body);
+    StreamedFiles missing("missing", "body.missing");
+    json body = parse_strict_json(body_text, kMaxReceiptBytes, missing.array());
+    Receipt receipt = read_receipt_body(body);
+    receipt.missing = missing.take();
+    return receipt;
   } catch (const JsonRefusal& refusal) {
     return make_error(ExitCode::kIntegrity, where, refusal.why, kReceiptHint);
   }
@@ -259,16 +318,30 @@ std::string serialize_request(const ContentRequest& request) {
   json document{
       {"format_version", kRequestFormatVersion}, {"kind", kRequestKind},
       {"created_utc", request.created_utc},      {"offline_host", request.offline_host},
-      {"source_id", request.source_id},          {"files", json::array()},
+      {"source_id", request.source_id},          {"files", nullptr},
   };
-  for (const auto& file : request.files) document["files"].push_back(file_to_json(file));
-  return document.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  std::string text = dump_with_files(document, "files", request.files, /*pretty=*/true);
+  refuse_oversize("the content request", text.size(), request.files.size());
+  return text;
+}
+
+Result<void> write_request(const fs::path& target, const ContentRequest& request) {
+  std::string text;
+  try {
+    text = serialize_request(request);
+  } catch (const AirgapError& error) {
+    Error named = error.error();
+    named.what = target.string();
+    return std::unexpected(std::move(named));
+  }
+  return write_file_atomically(target, text);
 }
 
 Result<ContentRequest> parse_request(std::string_view bytes, const std::string& where) {
   try {
-    json document = detail::parse_strict(bytes, kMaxReceiptBytes);
-    detail::ObjectReader top(document, "");
+    StreamedFiles files("files", "files");
+    json document = parse_strict_json(bytes, kMaxReceiptBytes, files.array());
+    JsonObjectReader top(document, "");
     if (auto version =
             check_version(top, kRequestFormatVersion, "content request", where,
                           "make the request again with a current wsus-airgap on the offline server");
@@ -277,14 +350,15 @@ Result<ContentRequest> parse_request(std::string_view bytes, const std::string& 
     }
     top.refuse_unknown({"format_version", "kind", "created_utc", "offline_host", "source_id", "files"});
     if (auto kind = top.string("kind"); kind != kRequestKind) {
-      throw JsonRefusal{"field kind is \"" + detail::printable(kind) + "\"; a content request has \"" +
+      throw JsonRefusal{"field kind is \"" + printable(kind) + "\"; a content request has \"" +
                         std::string(kRequestKind) + "\""};
     }
     ContentRequest request;
     request.created_utc = read_utc_field(top, "created_utc");
-    request.offline_host = read_text(top, "offline_host", kMaxHostLength, /*allow_empty=*/true);
+    request.offline_host = top.text("offline_host", kMaxHostLength, /*allow_empty=*/true);
     request.source_id = read_identifier(top, "source_id", /*allow_empty=*/true);
-    request.files = read_files(top.array("files"), "files");
+    top.array("files");  // its entries were read as they were parsed
+    request.files = files.take();
     return request;
   } catch (const JsonRefusal& refusal) {
     return make_error(ExitCode::kIntegrity, where, refusal.why, kRequestHint);
@@ -292,11 +366,23 @@ Result<ContentRequest> parse_request(std::string_view bytes, const std::string& 
 }
 
 Result<std::vector<RequestedFile>> read_requested_files(const fs::path& file, const TrustStore* trust) {
+  // Refused before a byte is read: the size alone says it is not a file this tool wrote.
+  boost::system::error_code ec;
+  if (auto size = fs::file_size(file, ec); !ec && size > kMaxReceiptBytes) {
+    return make_error(ExitCode::kIntegrity, file.string(),
+                      "is too large: " + std::to_string(size) +
+                          " bytes; the limit for a receipt or content "
+                          "request is " +
+                          std::to_string(kMaxReceiptBytes) + " bytes",
+                      "give the receipt.json or request.json written on the offline server");
+  }
   auto bytes = read_small_file(file, kMaxReceiptBytes);
   if (!bytes) return std::unexpected(bytes.error());
   std::string kind;
   try {
-    kind = kind_of(detail::parse_strict(*bytes, kMaxReceiptBytes));
+    // Only the kind is wanted here: the list of files is skipped, not built.
+    StreamedJsonArray skip{"files", kMaxRequestedFiles, [](const json&, std::size_t) {}};
+    kind = kind_of(parse_strict_json(*bytes, kMaxReceiptBytes, &skip));
   } catch (const JsonRefusal& refusal) {
     return make_error(ExitCode::kIntegrity, file.string(), refusal.why, kRequestHint);
   }
@@ -310,13 +396,14 @@ Result<std::vector<RequestedFile>> read_requested_files(const fs::path& file, co
     if (!request) return std::unexpected(request.error());
     files = std::move(request->files);
   } else {
-    return make_error(ExitCode::kIntegrity, file.string(),
-                      "is neither a receipt nor a content request (its \"kind\" field is \"" +
-                          detail::printable(kind) + "\")",
-                      "give the receipt.json or request.json written on the offline server");
+    return make_error(
+        ExitCode::kIntegrity, file.string(),
+        "is neither a receipt nor a content request (its \"kind\" field is \"" + printable(kind) + "\")",
+        "give the receipt.json or request.json written on the offline server");
   }
   // A file two updates need may be listed twice; it is sent once.
-  std::set<std::string> seen;
+  std::unordered_set<std::string> seen;
+  seen.reserve(files.size());
   std::erase_if(files, [&](const RequestedFile& f) { return !seen.insert(f.path).second; });
   return files;
 }

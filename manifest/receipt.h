@@ -20,8 +20,12 @@ namespace fs = boost::filesystem;
 
 inline constexpr int kReceiptFormatVersion = 1;
 inline constexpr int kRequestFormatVersion = 1;
-// Receipts and requests larger than this are refused unread (exit 3).
-inline constexpr std::uint64_t kMaxReceiptBytes = 64ULL * 1024 * 1024;
+// Receipts and requests larger than this are refused unread (exit 3), and never written: the writer
+// refuses ("too large", exit 1) a file its reader would refuse.
+inline constexpr std::uint64_t kMaxReceiptBytes = 512ULL * 1024 * 1024;
+// Files one receipt (`missing`) or content request (`files`) may list, read and written alike. A
+// typical entry takes about 250 bytes, so this many fit in kMaxReceiptBytes with room to spare.
+inline constexpr std::size_t kMaxRequestedFiles = 1'000'000;
 
 // One file the offline side lacks or holds damaged.
 struct RequestedFile {
@@ -49,6 +53,8 @@ struct Receipt {
 
 // A receipt on disk: {"format_version":1,"kind":"wsus-airgap receipt","body":"<exact receipt JSON>",
 // "signatures":[...]}; signatures are Ed25519 over the exact body bytes (may be empty: unsigned).
+// Informative fields are cut to what the reader accepts; more than kMaxRequestedFiles files or more
+// than kMaxReceiptBytes throw AirgapError (kOperational, "is too large: ...").
 std::string serialize_receipt(const Receipt& receipt, const std::vector<const SigningKey*>& keys);
 // Strict parse, bounded; when `trust` has keys, at least one valid trusted signature is required
 // (exit 3 otherwise). Errors name `where`.
@@ -64,7 +70,10 @@ struct ContentRequest {
   std::vector<RequestedFile> files;
 };
 
+// One file per line; the same limits as serialize_receipt (AirgapError naming "the content request").
 std::string serialize_request(const ContentRequest& request);
+// Serializes and writes atomically; a request too large is an error naming `target`, size and limit.
+Result<void> write_request(const fs::path& target, const ContentRequest& request);
 Result<ContentRequest> parse_request(std::string_view bytes, const std::string& where);
 
 // Reads either a receipt or a request file and returns its requested files (a receipt's `missing`).

@@ -6,11 +6,11 @@
 #include <cstdio>
 #include <set>
 
-#include "manifest/strict_json.h"
+#include "common/strict_json.h"
+#include "common/text.h"
 
 namespace wsa::manifest {
 
-using detail::JsonRefusal;
 using nlohmann::json;
 
 namespace {
@@ -74,31 +74,17 @@ std::optional<unsigned> digits(std::string_view text) {
   return value;
 }
 
-bool is_printable_ascii(std::string_view text) {
-  return std::all_of(text.begin(), text.end(), [](char c) {
-    auto byte = static_cast<unsigned char>(c);
-    return byte >= 0x20 && byte != 0x7F;
-  });
-}
-
-bool is_identifier(std::string_view text, std::size_t max_length) {
-  return !text.empty() && text.size() <= max_length && std::all_of(text.begin(), text.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '_' || c == '-';
-  });
-}
-
 json pinned_to_json(const PinnedFile& file) {
   return json{{"name", file.name}, {"size", file.size}, {"sha256", file.sha256_hex}};
 }
 
 // Reads the name, size and sha256 fields every pinned file has.
-PinnedFile read_pinned(const detail::ObjectReader& reader) {
+PinnedFile read_pinned(const JsonObjectReader& reader) {
   PinnedFile file;
   file.name = reader.string("name");
   if (!is_package_file_name(file.name)) {
     throw JsonRefusal{
-        "field " + reader.label("name") + " \"" + detail::printable(file.name) +
+        "field " + reader.label("name") + " \"" + printable(file.name) +
         "\" is not a plain file name ([A-Za-z0-9._-], 1-128 characters, not starting with '.')"};
   }
   file.size = reader.unsigned_integer("size");
@@ -106,22 +92,22 @@ PinnedFile read_pinned(const detail::ObjectReader& reader) {
     throw JsonRefusal{"field " + reader.label("size") + " exceeds the 2^50-byte limit"};
   }
   file.sha256_hex = reader.string("sha256");
-  if (!detail::is_lower_hex(file.sha256_hex, 64)) {
+  if (!is_lower_hex(file.sha256_hex, 64)) {
     throw JsonRefusal{"field " + reader.label("sha256") + " is not 64 lower-case hex characters"};
   }
   return file;
 }
 
-std::string read_utc(const detail::ObjectReader& reader, std::string_view name) {
+std::string read_utc(const JsonObjectReader& reader, std::string_view name) {
   std::string text = reader.string(name);
   if (!parse_utc(text)) {
-    throw JsonRefusal{"field " + reader.label(name) + " \"" + detail::printable(text) +
+    throw JsonRefusal{"field " + reader.label(name) + " \"" + printable(text) +
                       "\" is not a UTC time like 2026-11-25T08:00:00Z"};
   }
   return text;
 }
 
-std::string read_printable(const detail::ObjectReader& reader, std::string_view name, std::size_t max_length,
+std::string read_printable(const JsonObjectReader& reader, std::string_view name, std::size_t max_length,
                            bool allow_empty) {
   std::string text = reader.string(name);
   // These values reach terminals and logs: control characters could rewrite what an operator sees.
@@ -148,19 +134,18 @@ void refuse_repeated_names(const TransferManifest& manifest) {
 }
 
 TransferManifest read_manifest(const json& document) {
-  detail::ObjectReader top(document, "");
+  JsonObjectReader top(document, "");
   TransferManifest manifest;
   manifest.source_id = top.string("source_id");
   if (!is_identifier(manifest.source_id, kMaxSourceIdLength)) {
-    throw JsonRefusal{"field source_id \"" + detail::printable(manifest.source_id) +
+    throw JsonRefusal{"field source_id \"" + printable(manifest.source_id) +
                       "\" is not 1-64 characters from A-Z a-z 0-9 . _ -"};
   }
   manifest.source_host = read_printable(top, "source_host", kMaxHostLength, /*allow_empty=*/true);
   manifest.sequence = top.unsigned_integer("sequence");
   if (manifest.sequence == 0) throw JsonRefusal{"field sequence is 0; sequences start at 1"};
   manifest.previous_manifest_sha256 = top.string("previous_manifest_sha256");
-  if (!manifest.previous_manifest_sha256.empty() &&
-      !detail::is_lower_hex(manifest.previous_manifest_sha256, 64)) {
+  if (!manifest.previous_manifest_sha256.empty() && !is_lower_hex(manifest.previous_manifest_sha256, 64)) {
     throw JsonRefusal{"field previous_manifest_sha256 is neither empty nor 64 lower-case hex characters"};
   }
   manifest.created_utc = read_utc(top, "created_utc");
@@ -175,11 +160,10 @@ TransferManifest read_manifest(const json& document) {
   } else if (mode == to_string(PackageMode::kIncremental)) {
     manifest.mode = PackageMode::kIncremental;
   } else {
-    throw JsonRefusal{"field mode \"" + detail::printable(mode) +
-                      "\" is neither \"full\" nor \"incremental\""};
+    throw JsonRefusal{"field mode \"" + printable(mode) + "\" is neither \"full\" nor \"incremental\""};
   }
   if (!top.is_null("metadata")) {
-    detail::ObjectReader metadata(top.field("metadata"), "metadata.");
+    JsonObjectReader metadata(top.field("metadata"), "metadata.");
     metadata.refuse_unknown({"name", "size", "sha256"});
     manifest.metadata = read_pinned(metadata);
   }
@@ -191,12 +175,12 @@ TransferManifest read_manifest(const json& document) {
   }
   std::uint64_t volume_bytes = 0;
   for (std::size_t i = 0; i < volumes.size(); ++i) {
-    detail::ObjectReader volume(volumes[i], "volumes[" + std::to_string(i) + "].");
+    JsonObjectReader volume(volumes[i], "volumes[" + std::to_string(i) + "].");
     volume.refuse_unknown({"name", "size", "sha256"});
     PinnedFile file = read_pinned(volume);
     // Names fixed by position mean a reader never has to sort or guess which volume comes next.
     if (file.name != volume_file_name(i)) {
-      throw JsonRefusal{"field " + volume.label("name") + " is \"" + detail::printable(file.name) +
+      throw JsonRefusal{"field " + volume.label("name") + " is \"" + printable(file.name) +
                         "\"; expected \"" + volume_file_name(i) + "\" (volumes are listed in order)"};
     }
     // Saturating: 100000 volumes of 2^50 bytes would overflow, and only "at least" matters below.
@@ -204,7 +188,7 @@ TransferManifest read_manifest(const json& document) {
     manifest.volumes.push_back(std::move(file));
   }
 
-  detail::ObjectReader inventory(top.field("inventory"), "inventory.");
+  JsonObjectReader inventory(top.field("inventory"), "inventory.");
   inventory.refuse_unknown(
       {"name", "size", "sha256", "file_count", "total_bytes", "carried_count", "carried_bytes"});
   manifest.inventory.file = read_pinned(inventory);
@@ -251,7 +235,9 @@ std::string serialize_manifest(const TransferManifest& manifest) {
   json document{
       {"format_version", manifest.format_version},
       {"source_id", manifest.source_id},
-      {"source_host", manifest.source_host},
+      // The reader wants printable ASCII here; a host name in another code page must not make the
+      // exporter write a manifest its own importer refuses.
+      {"source_host", to_printable_ascii(manifest.source_host, kMaxHostLength)},
       {"sequence", manifest.sequence},
       {"previous_manifest_sha256", manifest.previous_manifest_sha256},
       {"created_utc", manifest.created_utc},
@@ -259,7 +245,7 @@ std::string serialize_manifest(const TransferManifest& manifest) {
       {"mode", to_string(manifest.mode)},
       {"metadata", manifest.metadata ? pinned_to_json(*manifest.metadata) : json(nullptr)},
       {"volumes", json::array()},
-      {"tool_version", manifest.tool_version},
+      {"tool_version", to_printable_ascii(manifest.tool_version, kMaxToolVersionLength)},
   };
   for (const auto& volume : manifest.volumes) document["volumes"].push_back(pinned_to_json(volume));
   json inventory = pinned_to_json(manifest.inventory.file);
@@ -273,8 +259,8 @@ std::string serialize_manifest(const TransferManifest& manifest) {
 
 Result<TransferManifest> parse_manifest(std::string_view text, const std::string& where) {
   try {
-    json document = detail::parse_strict(text, kMaxManifestBytes);
-    detail::ObjectReader top(document, "");
+    json document = parse_strict_json(text, kMaxManifestBytes);
+    JsonObjectReader top(document, "");
     // The version is read first: a newer manifest may have fields this reader does not know, and the
     // useful message then is "upgrade", not "unknown field".
     auto version = top.integer("format_version");

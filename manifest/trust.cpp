@@ -3,7 +3,8 @@
 #include <algorithm>
 
 #include "common/encoding.h"
-#include "manifest/strict_json.h"
+#include "common/strict_json.h"
+#include "common/text.h"
 #include "manifest/transfer_manifest.h"
 
 namespace wsa::manifest {
@@ -31,7 +32,7 @@ std::string serialize_signatures(const std::vector<Signature>& signatures) {
 
 namespace detail {
 
-std::vector<Signature> read_signature_array(const ObjectReader& holder) {
+std::vector<Signature> read_signature_array(const JsonObjectReader& holder) {
   const json& entries = holder.array("signatures");
   if (entries.size() > kMaxSignatures) {
     throw JsonRefusal{"holds " + std::to_string(entries.size()) + " signatures; the limit is " +
@@ -39,7 +40,7 @@ std::vector<Signature> read_signature_array(const ObjectReader& holder) {
   }
   std::vector<Signature> signatures;
   for (std::size_t i = 0; i < entries.size(); ++i) {
-    ObjectReader entry(entries[i], "signatures[" + std::to_string(i) + "].");
+    JsonObjectReader entry(entries[i], "signatures[" + std::to_string(i) + "].");
     entry.refuse_unknown({"key_id", "signature"});
     Signature signature;
     signature.key_id = entry.string("key_id");
@@ -62,8 +63,8 @@ std::vector<Signature> read_signature_array(const ObjectReader& holder) {
 
 Result<std::vector<Signature>> parse_signatures(std::string_view text, const std::string& where) {
   try {
-    json document = detail::parse_strict(text, kMaxManifestBytes);
-    detail::ObjectReader top(document, "");
+    json document = parse_strict_json(text, kMaxManifestBytes);
+    JsonObjectReader top(document, "");
     // The version is read before anything else: a newer file may have fields this reader does not know.
     auto version = top.integer("format_version");
     if (version < kSignaturesFormatVersion) {
@@ -81,11 +82,11 @@ Result<std::vector<Signature>> parse_signatures(std::string_view text, const std
     }
     top.refuse_unknown({"format_version", "algorithm", "signatures"});
     if (auto algorithm = top.string("algorithm"); algorithm != kAlgorithm) {
-      throw detail::JsonRefusal{"uses the signature algorithm \"" + detail::printable(algorithm) +
-                                "\"; wsus-airgap accepts only \"ed25519\""};
+      throw JsonRefusal{"uses the signature algorithm \"" + printable(algorithm) +
+                        "\"; wsus-airgap accepts only \"ed25519\""};
     }
     return detail::read_signature_array(top);
-  } catch (const detail::JsonRefusal& refusal) {
+  } catch (const JsonRefusal& refusal) {
     return make_error(ExitCode::kIntegrity, where, refusal.why,
                       "the signature file is damaged or was altered; do not import this package");
   }

@@ -10,6 +10,10 @@
 #include "common/error.h"
 #include "manifest/keys.h"
 
+namespace wsa {
+class JsonObjectReader;
+}
+
 namespace wsa::manifest {
 
 // The signatures.json format this build writes and reads; older and newer are both refused.
@@ -48,10 +52,9 @@ struct SignatureCheck {
 };
 
 namespace detail {
-class ObjectReader;
 // Reads the "signatures" array of a signed file (signatures.json, a receipt) with its limits.
-// Throws JsonRefusal (manifest/strict_json.h).
-std::vector<Signature> read_signature_array(const ObjectReader& holder);
+// Throws JsonRefusal (common/strict_json.h).
+std::vector<Signature> read_signature_array(const JsonObjectReader& holder);
 }  // namespace detail
 
 // Checks every signature against the exact manifest bytes; a key id counts once per list however often it

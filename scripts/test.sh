@@ -9,3 +9,4 @@ scripts/build.sh
 cmake --build build --target format-check
 scripts/windows-check.sh
 ctest --test-dir build --output-on-failure --parallel "$(nproc)"
+scripts/fuzz.sh 15   # every libFuzzer target for 15 s on its seed corpus (scripts/fuzz.sh alone: 300 s each)

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <cctype>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -16,6 +15,7 @@
 #include "common/digest.h"
 #include "common/encoding.h"
 #include "common/progress.h"
+#include "common/text.h"
 #include "state/ledger.h"
 #include "verify/content_store.h"
 #include "wsus/content_name.h"
@@ -186,12 +186,6 @@ class ReferencedContent {
   std::vector<std::string> classifications_{std::string()};
 };
 
-std::string upper(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // Finds content files by canonical name. The exact path is tried first (one stat); only when that
 // misses is the `XX` folder listed, once, to match names whose case differs (a tree copied from
 // Windows) and files whose extension the metadata does not give.
@@ -213,7 +207,7 @@ class ContentLookup {
     }
     const std::vector<std::pair<std::string, fs::path>>& listing = folder_listing(folder);
     const std::string wanted =
-        extension ? upper(extension->empty() ? sha1_hex : sha1_hex + "." + *extension) : "";
+        extension ? to_upper_ascii(extension->empty() ? sha1_hex : sha1_hex + "." + *extension) : "";
     for (const auto& [name, disk_path] : listing) {
       bool match =
           extension ? name == wanted
@@ -240,7 +234,7 @@ class ContentLookup {
     if (!root_listed_) {
       boost::system::error_code ec;
       for (fs::directory_iterator it(root_, ec), end; !ec && it != end; it.increment(ec)) {
-        std::string name = upper(it->path().filename().string());
+        std::string name = to_upper_ascii(it->path().filename().string());
         if (name.size() == 2) folder_paths_[name].push_back(it->path());
       }
       root_listed_ = true;
@@ -250,7 +244,7 @@ class ContentLookup {
       for (const auto& folder_path : folder_paths_[folder]) {
         boost::system::error_code ec;
         for (fs::directory_iterator it(folder_path, ec), end; !ec && it != end; it.increment(ec)) {
-          slot->second.emplace_back(upper(it->path().filename().string()), it->path());
+          slot->second.emplace_back(to_upper_ascii(it->path().filename().string()), it->path());
         }
       }
     }
@@ -333,6 +327,7 @@ Result<GapReport> check_referenced(const fs::path& content, ReferencedContent& r
   referenced.finish();
   auto& files = referenced.files();
   report.files_checked = files.size();
+  report.updates_read = referenced.updates().size();
   report.hashes_verified = options.verify_hashes;
 
   // Only problems are kept: a result per referenced file would cost as much as the file table.

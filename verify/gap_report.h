@@ -45,7 +45,8 @@ struct UpdateGap {
 
 struct GapReport {
   std::string metadata_package;
-  std::uint64_t updates_checked = 0;
+  std::uint64_t updates_read = 0;     // distinct updates the source named (with files or not)
+  std::uint64_t updates_checked = 0;  // those that need at least one content file
   std::uint64_t files_checked = 0;    // distinct files referenced
   std::uint64_t files_with_gaps = 0;  // distinct files missing or damaged
   bool hashes_verified = false;
@@ -60,7 +61,9 @@ struct GapOptions {
 };
 
 // Streams the metadata package once (bounded memory in its size; memory grows with the number of
-// distinct referenced files and of gaps only). Errors: the reader's (kWsusutil) and I/O (kOperational).
+// distinct referenced files and of gaps only). Errors: the reader's (kWsusutil; kUnreadablePackage when
+// it read no update or no file, so a package it did not understand never reads as "no gaps") and I/O
+// (kOperational).
 Result<GapReport> find_gaps(const fs::path& content, const fs::path& metadata_package,
                             const GapOptions& options);
 

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "common/encoding.h"
+#include "common/text.h"
 
 namespace wsa::wsus {
 
@@ -15,11 +16,6 @@ bool valid_extension(std::string_view ext) {
   });
 }
 
-std::string upper(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
 }  // namespace
 
 std::string ContentName::relative_path() const {
@@ -42,8 +38,8 @@ std::optional<ContentName> parse_content_path(std::string_view relative_path) {
     ext = rest.substr(1);
     if (ext.empty() || !valid_extension(ext)) return std::nullopt;
   }
-  ContentName name{upper(stem), std::string(ext)};
-  if (upper(folder) != name.sha1_hex.substr(38, 2)) return std::nullopt;
+  ContentName name{to_upper_ascii(stem), std::string(ext)};
+  if (to_upper_ascii(folder) != name.sha1_hex.substr(38, 2)) return std::nullopt;
   return name;
 }
 

@@ -1,10 +1,10 @@
 #include "wsus/export_package.h"
 
 #include <array>
-#include <cctype>
 #include <charconv>
 
 #include "common/encoding.h"
+#include "common/text.h"
 #include "wsus/package_container.h"
 #include "wsus/package_xml.h"
 
@@ -189,6 +189,7 @@ class PackageDocument {
     summary.creation_time = reader_.creation_time();
     summary.update_count = reader_.records();
     summary.file_count = reader_.package_files();
+    summary.records_from_metadata_text = reader_.records_from_metadata_text();
     return {};
   }
 
@@ -245,18 +246,40 @@ std::optional<std::string> normalize_update_id(std::string_view text) {
     bool dash_position = i == 8 || i == 13 || i == 18 || i == 23;
     if (dash_position != (c == '-')) return std::nullopt;
     if (!dash_position && !is_hex(std::string_view(&c, 1))) return std::nullopt;
-    id.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    id.push_back(c);
   }
-  return id;
+  return to_lower_ascii(id);
 }
 
 Result<PackageSummary> read_export_package(const fs::path& package, const PackageVisitor& visitor,
                                            const ReaderLimits& limits) {
   auto container = detail::identify_package(package);
   if (!container) return std::unexpected(about(package, std::move(container.error())));
-  auto summary = *container == PackageContainer::kCab ? read_cab_package(package, visitor, limits)
-                                                      : read_gzip_package(package, visitor, limits);
+  // Counted here, below every form, so no form can be read as "nothing to check" by accident.
+  std::uint64_t updates = 0;
+  std::uint64_t files = 0;
+  PackageVisitor counting{[&](const PackageFile& file) {
+                            ++files;
+                            if (visitor.on_file) visitor.on_file(file);
+                          },
+                          [&](const PackageUpdate& update) {
+                            ++updates;
+                            files += update.file_sha1_hex.size();
+                            if (visitor.on_update) visitor.on_update(update);
+                          }};
+  auto summary = *container == PackageContainer::kCab ? read_cab_package(package, counting, limits)
+                                                      : read_gzip_package(package, counting, limits);
   if (!summary) return std::unexpected(about(package, std::move(summary.error())));
+  summary->updates_read = updates;
+  summary->files_read = files;
+  if (updates == 0 || files == 0) {
+    return make_error(ExitCode::kUnreadablePackage, package.string(),
+                      "read " + std::to_string(updates) + " updates and " + std::to_string(files) +
+                          " content files from it: an empty export, or a form of package this wsus-airgap "
+                          "does not understand",
+                      "do not take this for \"no gaps\": export the metadata again on the export server; if "
+                      "the package is a real wsusutil export, keep it and see docs/export-package-forms.md");
+  }
   return summary;
 }
 

@@ -41,10 +41,13 @@ struct PackageSummary {
   PackageContainer container = PackageContainer::kGzip;
   std::string server_id;  // ExportPackage/@ServerID, lower case, no braces
   std::string creation_time;
-  std::uint64_t update_count = 0;        // Update elements of package.xml / the .xml.gz document
-  std::uint64_t file_count = 0;          // package-level File elements (the package's <Files> list)
-  std::uint64_t metadata_records = 0;    // metadata.txt lines (CAB form only)
-  std::uint64_t uncompressed_bytes = 0;  // everything the container decompressed
+  std::uint64_t update_count = 0;                // Update elements of package.xml / the .xml.gz document
+  std::uint64_t file_count = 0;                  // package-level File elements (the package's <Files> list)
+  std::uint64_t metadata_records = 0;            // metadata.txt lines (CAB form only)
+  std::uint64_t uncompressed_bytes = 0;          // everything the container decompressed
+  std::uint64_t updates_read = 0;                // update records handed to the visitor (both CAB sources)
+  std::uint64_t files_read = 0;                  // file references and file details handed to the visitor
+  std::uint64_t records_from_metadata_text = 0;  // .xml.gz records whose update XML was text or CDATA
 };
 
 struct ReaderLimits {
@@ -72,7 +75,9 @@ struct PackageVisitor {
 // Streams the package, calling the visitor as records are parsed. Zero-byte, truncated, malformed or
 // hostile input (DTDs/entities, too deep, too large) ends with a kWsusutil error naming the package and
 // the reason (kOperational when the file cannot be read at all); the callbacks may already have run
-// for earlier records.
+// for earlier records. A package from which no update or no content file could be read ends with
+// kUnreadablePackage: whoever asks "what is missing?" must never hear "nothing" from a reader that
+// understood nothing (docs/export-package-forms.md).
 Result<PackageSummary> read_export_package(const fs::path& package, const PackageVisitor& visitor,
                                            const ReaderLimits& limits = {});
 

@@ -8,13 +8,13 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cstdio>
 #include <memory>
 #include <vector>
 
 #include "common/digest.h"
 #include "common/platform.h"
+#include "common/text.h"
 
 namespace wsa::wsus::detail {
 
@@ -79,12 +79,6 @@ std::string hex_bytes(const unsigned char* bytes, std::size_t count) {
     out.push_back(digits[bytes[i] >> 4]);
     out.push_back(digits[bytes[i] & 0xF]);
   }
-  return out;
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -296,7 +290,7 @@ Result<std::uint64_t> read_cab_entries(const fs::path& package, std::uint64_t ma
       return package_error("is damaged: its cabinet cannot be listed" + libarchive_says(), kReexportHint);
     }
     const char* path = archive_entry_pathname(entry);
-    std::string name = lower(path != nullptr ? path : "");
+    std::string name = to_lower_ascii(path != nullptr ? path : "");
     auto wanted =
         std::find_if(entries.begin(), entries.end(), [&](const CabEntry& e) { return e.name == name; });
     if (wanted == entries.end()) {

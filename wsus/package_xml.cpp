@@ -1,49 +1,28 @@
+// Turning the elements of an export package into updates and files.
 #include "wsus/package_xml.h"
 
-#include <expat.h>
-
 #include <algorithm>
-#include <cctype>
 #include <charconv>
-#include <cstring>
-#include <exception>
-#include <new>
 #include <utility>
 
 #include "common/encoding.h"
+#include "common/text.h"
 
 namespace wsa::wsus::detail {
 
 namespace {
 
-// Expat reports every complete token in what it is given; feeding at most this much at a time keeps
-// the token guard below precise and bounds how much expat re-scans an incomplete token.
-constexpr std::size_t kFeedPiece = 64 * 1024;
-
 std::unexpected<Error> refuse(std::string why, const char* hint = kDamagedPackageHint) {
   return make_error(ExitCode::kWsusutil, {}, std::move(why), hint);
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 std::string_view trim(std::string_view text) {
-  const char* space = " \t\r\n";
-  auto first = text.find_first_not_of(space);
-  if (first == std::string_view::npos) return {};
-  return text.substr(first, text.find_last_not_of(space) - first + 1);
+  return trim_space(text);
 }
 
 // Hostile values can be megabytes long: messages quote only their start.
 std::string quoted(std::string_view value) {
-  constexpr std::size_t kShown = 48;
-  std::string out = "\"";
-  for (char c : value.substr(0, kShown)) out.push_back(std::isprint(static_cast<unsigned char>(c)) ? c : '?');
-  if (value.size() > kShown) out += "...";
-  return out + "\"";
+  return "\"" + printable(value, 48) + "\"";
 }
 
 template <class Number>
@@ -55,220 +34,44 @@ std::optional<Number> parse_decimal(std::string_view text) {
   return value;
 }
 
-// "KB5000001", "5000001" -> "5000001"; anything else is not a KB number and is dropped.
-std::string normalize_kb(std::string_view text) {
-  text = trim(text);
-  if (text.size() >= 2 && iequals(text.substr(0, 2), "kb")) text.remove_prefix(2);
-  if (text.empty() || text.size() > 16) return {};
-  for (char c : text) {
-    if (c < '0' || c > '9') return {};
-  }
-  return std::string(text);
-}
-
 bool is_english(std::string_view language) {
   language = trim(language);
-  return iequals(language, "en") || (language.size() > 3 && iequals(language.substr(0, 3), "en-"));
+  return iequals_ascii(language, "en") ||
+         (language.size() > 3 && iequals_ascii(language.substr(0, 3), "en-"));
 }
-
-struct ParserFree {
-  void operator()(XML_Parser parser) const { XML_ParserFree(parser); }
-};
 
 }  // namespace
-
-std::string_view local_name(std::string_view qualified_name) {
-  auto colon = qualified_name.rfind(':');
-  return colon == std::string_view::npos ? qualified_name : qualified_name.substr(colon + 1);
-}
-
-std::optional<std::string_view> XmlAttributes::find(std::string_view local) const {
-  for (const char* const* pair = pairs_; pair != nullptr && pair[0] != nullptr; pair += 2) {
-    if (local_name(pair[0]) == local) return std::string_view(pair[1]);
-  }
-  return std::nullopt;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// SecureXmlParser
-
-struct SecureXmlParser::State {
-  State(XmlElementHandler& h, const ReaderLimits& l, std::string d)
-      : handler(h), limits(l), document(std::move(d)) {}
-
-  XmlElementHandler& handler;
-  ReaderLimits limits;
-  std::string document;
-  std::unique_ptr<XML_ParserStruct, ParserFree> parser;
-  std::size_t depth = 0;
-  std::optional<Error> refusal;
-  std::exception_ptr thrown;
-  // A token that never ends (a 1 GB attribute) would grow expat's buffer without any callback:
-  // count the bytes fed since the last callback and refuse past a bound.
-  bool event_in_piece = false;
-  std::uint64_t bytes_since_event = 0;
-  std::uint64_t token_limit = 0;
-
-  std::string position() const {
-    return document + " line " + std::to_string(XML_GetCurrentLineNumber(parser.get())) + ", column " +
-           std::to_string(XML_GetCurrentColumnNumber(parser.get()));
-  }
-
-  void stop(Error error) {
-    if (!refusal) {
-      error.why = position() + ": " + error.why;
-      refusal = std::move(error);
-    }
-    XML_StopParser(parser.get(), XML_FALSE);
-  }
-
-  // Runs one callback: expat is C, so neither an error nor an exception may unwind through it.
-  template <class Callback>
-  void guarded(Callback&& callback) {
-    event_in_piece = true;
-    if (refusal || thrown) return;  // expat may deliver a last event after XML_StopParser
-    try {
-      Result<void> result = callback();
-      if (!result) stop(std::move(result.error()));
-    } catch (...) {
-      thrown = std::current_exception();
-      XML_StopParser(parser.get(), XML_FALSE);
-    }
-  }
-
-  static State& of(void* user_data) { return *static_cast<State*>(user_data); }
-
-  static void on_start(void* user_data, const XML_Char* name, const XML_Char** attributes) {
-    State& self = of(user_data);
-    self.guarded([&]() -> Result<void> {
-      if (++self.depth > self.limits.max_depth) {
-        return refuse("nests elements more than " + std::to_string(self.limits.max_depth) +
-                          " deep, beyond the reader's limit: refused",
-                      kHostilePackageHint);
-      }
-      for (const XML_Char** pair = attributes; pair[0] != nullptr; pair += 2) {
-        std::size_t size = std::strlen(pair[1]);
-        if (size > self.limits.max_attribute_bytes) {
-          return refuse("attribute " + quoted(pair[0]) + " is " + std::to_string(size) +
-                            " bytes, larger than the " + std::to_string(self.limits.max_attribute_bytes) +
-                            "-byte limit for one attribute: refused",
-                        kHostilePackageHint);
-        }
-      }
-      return self.handler.start_element(local_name(name), XmlAttributes(attributes));
-    });
-  }
-
-  static void on_end(void* user_data, const XML_Char* name) {
-    State& self = of(user_data);
-    self.guarded([&]() -> Result<void> {
-      if (self.depth > 0) --self.depth;
-      return self.handler.end_element(local_name(name));
-    });
-  }
-
-  static void on_text(void* user_data, const XML_Char* chars, int length) {
-    State& self = of(user_data);
-    self.guarded(
-        [&] { return self.handler.text(std::string_view(chars, static_cast<std::size_t>(length))); });
-  }
-
-  static void on_doctype(void* user_data, const XML_Char*, const XML_Char*, const XML_Char*, int) {
-    State& self = of(user_data);
-    self.guarded([] {
-      return refuse(
-          "contains a DTD (<!DOCTYPE ...>): wsusutil never writes one, and DTD entities are how XML "
-          "expansion attacks (\"billion laughs\") work: refused",
-          kHostilePackageHint);
-    });
-  }
-
-  static void on_entity(void* user_data, const XML_Char* name, int, const XML_Char*, int, const XML_Char*,
-                        const XML_Char*, const XML_Char*, const XML_Char*) {
-    State& self = of(user_data);
-    self.guarded(
-        [&] { return refuse("declares the XML entity " + quoted(name) + ": refused", kHostilePackageHint); });
-  }
-
-  static int on_external_entity(XML_Parser, const XML_Char*, const XML_Char*, const XML_Char*,
-                                const XML_Char*) {
-    return XML_STATUS_ERROR;  // never fetch anything a package points at
-  }
-
-  // Comments, processing instructions, the XML declaration: only the token guard cares about them.
-  static void on_other(void* user_data, const XML_Char*, int) { of(user_data).event_in_piece = true; }
-
-  Result<void> parse(std::string_view piece, bool final) {
-    if (refusal) return std::unexpected(*refusal);
-    event_in_piece = false;
-    XML_Status status = XML_Parse(parser.get(), piece.data(), static_cast<int>(piece.size()), final ? 1 : 0);
-    if (thrown) std::rethrow_exception(std::exchange(thrown, nullptr));
-    if (refusal) return std::unexpected(*refusal);
-    if (status != XML_STATUS_OK) {
-      XML_Error code = XML_GetErrorCode(parser.get());
-      bool ended_early =
-          final && (code == XML_ERROR_NO_ELEMENTS || code == XML_ERROR_UNCLOSED_TOKEN ||
-                    code == XML_ERROR_PARTIAL_CHAR || code == XML_ERROR_UNCLOSED_CDATA_SECTION);
-      std::string why = position() + ": " +
-                        (ended_early ? std::string("ends before its XML document does")
-                                     : std::string("is not well-formed XML")) +
-                        " (expat: " + XML_ErrorString(code) + ")";
-      refusal = Error{ExitCode::kWsusutil, {}, std::move(why), kDamagedPackageHint};
-      return std::unexpected(*refusal);
-    }
-    bytes_since_event = event_in_piece ? 0 : bytes_since_event + piece.size();
-    if (bytes_since_event > token_limit) {
-      refusal = Error{ExitCode::kWsusutil,
-                      {},
-                      position() + ": has an XML tag or token larger than " + std::to_string(token_limit) +
-                          " bytes (one attribute may hold at most " +
-                          std::to_string(limits.max_attribute_bytes) + "): refused",
-                      kHostilePackageHint};
-      return std::unexpected(*refusal);
-    }
-    return {};
-  }
-};
-
-SecureXmlParser::SecureXmlParser(XmlElementHandler& handler, const ReaderLimits& limits, std::string document)
-    : state_(std::make_unique<State>(handler, limits, std::move(document))) {
-  State& s = *state_;
-  s.parser.reset(XML_ParserCreate(nullptr));
-  if (!s.parser) throw std::bad_alloc();
-  // A start tag may carry several attributes of the maximum size; nothing legitimate comes close.
-  s.token_limit = std::uint64_t{8} * limits.max_attribute_bytes + kFeedPiece;
-  XML_Parser p = s.parser.get();
-  XML_SetUserData(p, &s);
-  XML_SetElementHandler(p, &State::on_start, &State::on_end);
-  XML_SetCharacterDataHandler(p, &State::on_text);
-  XML_SetStartDoctypeDeclHandler(p, &State::on_doctype);
-  XML_SetEntityDeclHandler(p, &State::on_entity);
-  XML_SetExternalEntityRefHandler(p, &State::on_external_entity);
-  XML_SetParamEntityParsing(p, XML_PARAM_ENTITY_PARSING_NEVER);
-  XML_SetDefaultHandlerExpand(p, &State::on_other);
-}
-
-SecureXmlParser::~SecureXmlParser() = default;
-
-Result<void> SecureXmlParser::feed(std::string_view bytes) {
-  do {
-    std::string_view piece = bytes.substr(0, kFeedPiece);
-    bytes.remove_prefix(piece.size());
-    if (auto parsed = state_->parse(piece, false); !parsed) return parsed;
-  } while (!bytes.empty());
-  return {};
-}
-
-Result<void> SecureXmlParser::finish() {
-  return state_->parse({}, true);
-}
 
 // ---------------------------------------------------------------------------------------------------
 // PackageXmlReader
 
+struct PackageXmlReader::EmbeddedXml {
+  EmbeddedXml(const PackageVisitor& visitor, const ReaderLimits& limits, const std::string& name)
+      : reader(
+            visitor, limits,
+            [this](PackageUpdate& update) -> Result<void> {
+              if (++updates > 1) return refuse(name_ + " holds more than one Update", kHostilePackageHint);
+              record = update;
+              return {};
+            },
+            /*reads_metadata_text=*/false),
+        parser(reader, limits, name),
+        name_(name) {}
+  PackageXmlReader reader;
+  SecureXmlParser parser;
+  std::string name_;
+  std::uint64_t updates = 0;
+  PackageUpdate record;
+};
+
 PackageXmlReader::PackageXmlReader(const PackageVisitor& visitor, const ReaderLimits& limits,
-                                   RecordSink on_record)
-    : visitor_(visitor), limits_(limits), on_record_(std::move(on_record)) {}
+                                   RecordSink on_record, bool reads_metadata_text)
+    : visitor_(visitor),
+      limits_(limits),
+      on_record_(std::move(on_record)),
+      reads_metadata_text_(reads_metadata_text) {}
+
+PackageXmlReader::~PackageXmlReader() = default;
 
 PackageXmlReader::Tag PackageXmlReader::classify(std::string_view name) {
   static constexpr std::pair<std::string_view, Tag> kTags[] = {
@@ -283,9 +86,12 @@ PackageXmlReader::Tag PackageXmlReader::classify(std::string_view name) {
       {"File", Tag::kFile},
       {"AdditionalDigest", Tag::kAdditionalDigest},
       {"Classification", Tag::kClassification},
+      {"metadata", Tag::kMetadata},
   };
+  // The one public trace of a real .xml.gz names its elements in lower case (updates, update,
+  // metadata) while package.xml writes Update: match without assuming the case.
   for (const auto& [known, tag] : kTags) {
-    if (name == known) return tag;
+    if (iequals_ascii(name, known)) return tag;
   }
   return Tag::kOther;
 }
@@ -343,11 +149,16 @@ Result<void> PackageXmlReader::start_element(std::string_view name, const XmlAtt
     case Tag::kAdditionalDigest:
       if (file_ && parent == Tag::kFile) {
         auto algorithm = attributes.find("Algorithm");
-        captures = algorithm && iequals(trim(*algorithm), "SHA256");
+        captures = algorithm && iequals_ascii(trim(*algorithm), "SHA256");
       }
       break;
     case Tag::kClassification:
       if (in_update && update_.classification.empty()) return start_classification(attributes);
+      break;
+    case Tag::kMetadata:
+      if (reads_metadata_text_ && update_depth_ == 1 && parent == Tag::kUpdate && metadata_depth_ == 0) {
+        metadata_depth_ = open_elements_.size();
+      }
       break;
     default:
       break;
@@ -368,7 +179,12 @@ Result<void> PackageXmlReader::end_element(std::string_view) {
     if (auto kept = end_captured_text(open.tag); !kept) return kept;
   }
   bool closes_file = file_ && file_->depth == open_elements_.size();
+  bool closes_metadata = metadata_depth_ != 0 && metadata_depth_ == open_elements_.size();
   open_elements_.pop_back();
+  if (closes_metadata) {
+    metadata_depth_ = 0;
+    return end_metadata_text();
+  }
   switch (open.tag) {
     case Tag::kFile:
       if (closes_file) return end_file();
@@ -388,6 +204,7 @@ Result<void> PackageXmlReader::end_element(std::string_view) {
 }
 
 Result<void> PackageXmlReader::text(std::string_view chars) {
+  if (metadata_depth_ != 0 && metadata_depth_ == open_elements_.size()) return metadata_text(chars);
   if (!capturing_text_) return {};
   if (text_.size() + chars.size() > limits_.max_attribute_bytes) {
     return refuse(record_label() + "a text value is larger than the " +
@@ -441,7 +258,8 @@ Result<void> PackageXmlReader::start_file(const XmlAttributes& attributes) {
   auto digest = attributes.find("Digest");
   if (!digest) return {};  // without a digest a File names nothing in WsusContent
   std::string where = update_depth_ > 0 ? record_label() : std::string("package-level ");
-  if (auto algorithm = attributes.find("DigestAlgorithm"); algorithm && !iequals(trim(*algorithm), "SHA1")) {
+  if (auto algorithm = attributes.find("DigestAlgorithm");
+      algorithm && !iequals_ascii(trim(*algorithm), "SHA1")) {
     return refuse(where + "File Digest uses the algorithm " + quoted(*algorithm) +
                   ", not the SHA1 that names WsusContent files");
   }
@@ -483,7 +301,7 @@ Result<void> PackageXmlReader::end_captured_text(Tag tag) {
   std::string_view value = trim(text_);
   switch (tag) {
     case Tag::kKbArticleId:
-      if (auto kb = normalize_kb(value); !kb.empty()) update_.kb_article = std::move(kb);
+      if (auto kb = normalize_kb(value); kb && !kb->empty()) update_.kb_article = std::move(*kb);
       break;
     case Tag::kLanguage:
       language_ = std::string(value);
@@ -542,6 +360,50 @@ Result<void> PackageXmlReader::end_update() {
   update_.title = !english_title_.empty() ? english_title_ : first_title_;
   ++records_;
   return on_record_(update_);
+}
+
+// Expat hands over escaped text and CDATA alike as decoded characters, in pieces: each piece goes on
+// to the inner parser at once, so the update XML is never held whole. Whitespace before it (the
+// indentation around child elements) starts nothing.
+Result<void> PackageXmlReader::metadata_text(std::string_view chars) {
+  if (!embedded_) {
+    if (trim(chars).empty()) return {};
+    // From its first markup on: an XML declaration must open the inner document.
+    chars.remove_prefix(chars.find_first_not_of(" \t\r\n"));
+    embedded_ =
+        std::make_unique<EmbeddedXml>(visitor_, limits_, record_label() + "the text of its metadata element");
+  }
+  return embedded_->parser.feed(chars);
+}
+
+Result<void> PackageXmlReader::end_metadata_text() {
+  if (!embedded_) return {};
+  std::unique_ptr<EmbeddedXml> embedded = std::move(embedded_);
+  if (auto done = embedded->parser.finish(); !done) return done;
+  if (embedded->updates == 0) {
+    return refuse(record_label() + "the text of its metadata element is XML without an Update element");
+  }
+  ++records_from_text_;
+  return merge_embedded(embedded->record);
+}
+
+Result<void> PackageXmlReader::merge_embedded(const PackageUpdate& embedded) {
+  std::optional<std::string> revision;
+  if (embedded.revision != 0) revision = std::to_string(embedded.revision);
+  if (auto identity = assign_identity(embedded.update_id, revision); !identity) return identity;
+  if (english_title_.empty()) english_title_ = embedded.title;
+  if (update_.kb_article.empty()) update_.kb_article = embedded.kb_article;
+  if (update_.classification.empty()) update_.classification = embedded.classification;
+  for (const auto& sha1 : embedded.file_sha1_hex) {
+    if (!update_files_.insert(sha1).second) continue;
+    if (update_.file_sha1_hex.size() >= limits_.max_update_files) {
+      return refuse(record_label() + "references more than " + std::to_string(limits_.max_update_files) +
+                        " files, beyond the reader's limit: refused",
+                    kHostilePackageHint);
+    }
+    update_.file_sha1_hex.push_back(sha1);
+  }
+  return {};
 }
 
 }  // namespace wsa::wsus::detail

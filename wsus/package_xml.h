@@ -69,15 +69,22 @@ class SecureXmlParser {
 };
 
 // Turns the elements of an export package document, or of one update's metadata XML, into visitor
-// calls. An Update element (outermost, wherever it sits) is one record; Update elements nested in it
-// (the upd:Update metadata the .xml.gz form embeds) merge into that record. A File with a Digest is a
-// package-level file outside any Update, and one of the update's files inside one.
+// calls. Element and attribute names are matched without assuming their case. An Update element
+// (outermost, wherever it sits) is one record; the update XML the .xml.gz form carries in the record
+// merges into it, in any of three forms (docs/export-package-forms.md): child elements (an upd:Update
+// nested in the record, directly or inside a `metadata` element), or the text of a `metadata` element
+// directly under the record, escaped or CDATA, which a second hardened parser reads as it streams by.
+// A File with a Digest is a package-level file outside any Update, and one of the update's files
+// inside one.
 class PackageXmlReader final : public XmlElementHandler {
  public:
   // Called at the end of each record; the reader checks nothing beyond the XML itself.
   using RecordSink = std::function<Result<void>(PackageUpdate&)>;
 
-  PackageXmlReader(const PackageVisitor& visitor, const ReaderLimits& limits, RecordSink on_record);
+  // `reads_metadata_text`: parse a record's `metadata` text as update XML (off for that inner parse).
+  PackageXmlReader(const PackageVisitor& visitor, const ReaderLimits& limits, RecordSink on_record,
+                   bool reads_metadata_text = true);
+  ~PackageXmlReader() override;
 
   Result<void> start_element(std::string_view name, const XmlAttributes& attributes) override;
   Result<void> end_element(std::string_view name) override;
@@ -88,6 +95,8 @@ class PackageXmlReader final : public XmlElementHandler {
   const std::string& creation_time() const { return creation_time_; }
   std::uint64_t package_files() const { return package_files_; }
   std::uint64_t records() const { return records_; }
+  // Records whose update XML came as the text of their metadata element (escaped or CDATA).
+  std::uint64_t records_from_metadata_text() const { return records_from_text_; }
 
  private:
   enum class Tag {
@@ -103,6 +112,7 @@ class PackageXmlReader final : public XmlElementHandler {
     kFile,
     kAdditionalDigest,
     kClassification,
+    kMetadata,
   };
   struct OpenElement {
     Tag tag = Tag::kOther;
@@ -123,6 +133,9 @@ class PackageXmlReader final : public XmlElementHandler {
   Result<void> end_captured_text(Tag tag);
   Result<void> end_file();
   Result<void> end_update();
+  Result<void> metadata_text(std::string_view chars);
+  Result<void> end_metadata_text();
+  Result<void> merge_embedded(const PackageUpdate& embedded);
 
   const PackageVisitor& visitor_;
   ReaderLimits limits_;
@@ -147,6 +160,13 @@ class PackageXmlReader final : public XmlElementHandler {
 
   bool capturing_text_ = false;
   std::string text_;
+
+  // The update XML inside a record's metadata element, parsed while its text streams in.
+  struct EmbeddedXml;
+  bool reads_metadata_text_ = true;
+  std::size_t metadata_depth_ = 0;  // open_elements_.size() inside that element; 0 when outside
+  std::unique_ptr<EmbeddedXml> embedded_;
+  std::uint64_t records_from_text_ = 0;
 };
 
 }  // namespace wsa::wsus::detail

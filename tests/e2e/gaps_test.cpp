@@ -74,10 +74,13 @@ TEST_CASE("gaps exits 0 and says no gaps when every referenced file is present, 
   std::set<std::string> distinct;
   for (const auto& file : catalog_files(scene)) distinct.insert(file.path);
   for (const char* name : {"export.xml.gz", "export.cab"}) {
-    auto result = gaps(scene, export_metadata(scene, name), {"--verify"});
+    fs::path package = export_metadata(scene, name);
+    auto result = gaps(scene, package, {"--verify"});
     INFO(result.err);
     CHECK(result.exit_code == 0);
-    CHECK(result.out == "No gaps: all " + std::to_string(distinct.size()) +
+    // How much the reader understood comes first, then the verdict.
+    CHECK(result.out == "Read 10 updates and " + std::to_string(distinct.size()) + " content files from " +
+                            package.string() + ".\nNo gaps: all " + std::to_string(distinct.size()) +
                             " content files that 10 updates need are in " + scene.connected().string() +
                             " (sizes and hashes checked).\n");
     CHECK(result.err.empty());
@@ -247,7 +250,8 @@ TEST_CASE("gaps --server checks the files of the updates the server marks Failed
   auto none = scene.airgap(
       {"gaps", "--server", "--server-query", empty.string(), "--content", scene.connected().string()});
   CHECK(none.exit_code == 0);
-  CHECK(none.out.find("No gaps: all 0 content files that 0 updates need") == 0);
+  CHECK(none.out.find("Read 0 updates and 0 content files from server query " + empty.string() +
+                      ".\nNo gaps: all 0 content files that 0 updates need") == 0);
 }
 
 TEST_CASE("gaps --server reports a failing or garbled query with its words and exits 1") {

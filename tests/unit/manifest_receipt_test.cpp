@@ -1,5 +1,9 @@
 #include <nlohmann/json.hpp>
 
+#include <boost/filesystem/operations.hpp>
+
+#include <cstdio>
+
 #include "manifest/receipt.h"
 #include "tests/support/catch.h"
 #include "tests/support/test_dir.h"
@@ -145,8 +149,8 @@ TEST_CASE("a receipt listing a path that is not a canonical content path is refu
 
 TEST_CASE("a receipt larger than the limit is refused unread") {
   std::string huge(kMaxReceiptBytes + 1, ' ');
-  CHECK(why_receipt_refused(huge) == "is " + std::to_string(kMaxReceiptBytes + 1) + " bytes; the limit is " +
-                                         std::to_string(kMaxReceiptBytes));
+  CHECK(why_receipt_refused(huge) == "is too large: " + std::to_string(kMaxReceiptBytes + 1) +
+                                         " bytes; the limit is " + std::to_string(kMaxReceiptBytes));
 }
 
 TEST_CASE("a content request parses back to the files it lists") {
@@ -189,4 +193,128 @@ TEST_CASE("read_requested_files reads a receipt's missing files or a request's f
   CHECK(other.error().code == ExitCode::kIntegrity);
   CHECK(other.error().why ==
         "is neither a receipt nor a content request (its \"kind\" field is \"something\")");
+}
+
+namespace {
+
+// A realistic entry: every path different, a title of the usual length, a KB, a reason.
+std::vector<RequestedFile> many_files(std::size_t count) {
+  std::vector<RequestedFile> files;
+  files.reserve(count);
+  char sha1[41];
+  for (std::size_t i = 0; i < count; ++i) {
+    std::snprintf(sha1, sizeof sha1, "%040zX", i);
+    std::string hex(sha1);
+    files.push_back(
+        {hex.substr(38, 2) + "/" + hex + ".cab", "missing", "a1b2c3d4-0000-4000-8000-000000000001",
+         "2026-11 Cumulative Update for Windows 10 Version 22H2 for x64-based Systems (KB5000001)",
+         "KB5000001"});
+  }
+  return files;
+}
+
+ContentRequest request_of(std::vector<RequestedFile> files) {
+  ContentRequest request;
+  request.created_utc = "2026-11-25T08:00:00Z";
+  request.offline_host = "OFFLINE";
+  request.files = std::move(files);
+  return request;
+}
+
+}  // namespace
+
+TEST_CASE("the largest content request the writer may write is read back whole, in linear time") {
+  test::TestDir dir("largest-request");
+  auto request = request_of(many_files(kMaxRequestedFiles));
+  REQUIRE(write_request(dir / "request.json", request).has_value());
+  CHECK(boost::filesystem::file_size(dir / "request.json") <= kMaxReceiptBytes);
+  auto files = read_requested_files(dir / "request.json", nullptr);
+  REQUIRE(files.has_value());
+  REQUIRE(files->size() == kMaxRequestedFiles);
+  CHECK(files->back().path == request.files.back().path);
+  CHECK(files->back().title == request.files.back().title);
+
+  // One more entry than the limit, added by hand, is refused as too large while it is read.
+  std::string text = test::read_file(dir / "request.json");
+  auto end = text.rfind("\n  ]");
+  REQUIRE(end != std::string::npos);
+  text.insert(end, ",\n    {\"kb\":\"\",\"path\":\"" + kPathA +
+                       "\",\"reason\":\"\",\"title\":\"\",\"update_id\":\"\"}");
+  auto refused = parse_request(text, "request.json");
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().why == "is too large: its field files holds more than 1000000 entries, the limit");
+}
+
+TEST_CASE("a request or receipt over the file limit is refused by the writer as too large, naming the file") {
+  test::TestDir dir("request-too-large");
+  auto request = request_of(many_files(kMaxRequestedFiles + 1));
+  auto written = write_request(dir / "request.json", request);
+  REQUIRE_FALSE(written.has_value());
+  CHECK(written.error().code == ExitCode::kOperational);
+  CHECK(written.error().what == (dir / "request.json").string());
+  CHECK(written.error().why ==
+        "is too large: 1000001 files; the limit is 1000000 per receipt or content request");
+  CHECK(written.error().hint.find("export --full") != std::string::npos);
+  CHECK_FALSE(boost::filesystem::exists(dir / "request.json"));
+
+  Receipt receipt = sample_receipt();
+  receipt.missing = std::move(request.files);
+  try {
+    serialize_receipt(receipt, {});
+    FAIL("a receipt over the limit was written");
+  } catch (const AirgapError& error) {
+    CHECK(error.error().why.starts_with("is too large: 1000001 files"));
+  }
+}
+
+TEST_CASE("a receipt or request file over the byte limit is refused unread, naming size and limit") {
+  test::TestDir dir("request-over-bytes");
+  test::write_file(dir / "request.json", "{}");
+  boost::filesystem::resize_file(dir / "request.json", kMaxReceiptBytes + 1);  // sparse: nothing is written
+  auto refused = read_requested_files(dir / "request.json", nullptr);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code == ExitCode::kIntegrity);
+  CHECK(refused.error().what == (dir / "request.json").string());
+  CHECK(refused.error().why == "is too large: " + std::to_string(kMaxReceiptBytes + 1) +
+                                   " bytes; the limit for a receipt or content request is " +
+                                   std::to_string(kMaxReceiptBytes) + " bytes");
+}
+
+TEST_CASE("the writer cuts and cleans informative fields so its reader always accepts them") {
+  auto request = request_of({{kPathA, "unreadable: " + std::string(500, 'x'), std::string(100, 'u'),
+                              "Title\x1b[2J with a bad byte \xff and " + std::string(2000, 't'), "KB\t1"}});
+  auto parsed = parse_request(serialize_request(request), "request.json");
+  REQUIRE(parsed.has_value());
+  const auto& file = parsed->files.at(0);
+  CHECK(file.reason.size() == 200);
+  CHECK(file.update_id.size() == 64);
+  CHECK(file.title.starts_with("Title?[2J with a bad byte ? and ttt"));
+  CHECK(file.title.size() == 1024);
+  CHECK(file.kb == "KB?1");
+
+  Receipt receipt = sample_receipt();
+  receipt.missing = request.files;
+  CHECK(parse_receipt(serialize_receipt(receipt, {}), "receipt.json", nullptr).has_value());
+}
+
+TEST_CASE("a content request is written one file per line") {
+  auto text = serialize_request(request_of(many_files(2)));
+  CHECK(text.find("\"files\": [\n    {\"kb\":\"KB5000001\",\"path\":\"00/") != std::string::npos);
+  CHECK(
+      text.ends_with("\n  ],\n  \"format_version\": 1,\n  \"kind\": \"wsus-airgap content request\",\n"
+                     "  \"offline_host\": \"OFFLINE\",\n  \"source_id\": \"\"\n}\n"));
+}
+
+TEST_CASE(
+    "a newer request whose files have fields this reader does not know says upgrade, not unknown field") {
+  std::string text = R"({"created_utc":"2026-11-25T08:00:00Z","files":[{"path":")" + kPathA +
+                     R"(","priority":1}],"format_version":2,"kind":"wsus-airgap content request",)"
+                     R"("offline_host":"","source_id":""})";
+  auto refused = parse_request(text, "request.json");
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().why ==
+        "was written by a newer wsus-airgap (content request format 2); this one reads format 1: upgrade "
+        "wsus-airgap on this server");
+  text.replace(text.find("\"format_version\":2"), 18, "\"format_version\":1");
+  CHECK(parse_request(text, "request.json").error().why == "has an unknown field files[0].priority");
 }

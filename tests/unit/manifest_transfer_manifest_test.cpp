@@ -153,7 +153,8 @@ TEST_CASE("a manifest that is not one JSON object of bounded size is refused") {
   CHECK(why_refused(std::string(kSampleText) + "{}").starts_with("is not valid JSON: "));
   CHECK(why_refused(std::string("[1]")) == "is not a JSON object");
   CHECK(why_refused(std::string("")).starts_with("is not valid JSON: "));
-  CHECK(why_refused(std::string(kMaxManifestBytes + 1, ' ')) == "is 4194305 bytes; the limit is 4194304");
+  CHECK(why_refused(std::string(kMaxManifestBytes + 1, ' ')) ==
+        "is too large: 4194305 bytes; the limit is 4194304");
   CHECK(why_refused(std::string(R"({"format_version":1,"sequence":1,"sequence":2})")) ==
         "has the field \"sequence\" twice in one object");
   CHECK(why_refused(std::string(R"({"format_version":1,"x":[[[[[[[[[[1]]]]]]]]]]})")) ==
@@ -426,4 +427,20 @@ TEST_CASE(
   REQUIRE(parsed);
   REQUIRE(parsed->expires_utc);
   CHECK(*parsed->expires_utc == "2026-11-24T08:00:00Z");
+}
+
+TEST_CASE("a source_host with bytes over 0x7F is refused as not printable ASCII, and never written") {
+  json document = json::parse(kSampleText);
+  document["source_host"] =
+      "WSUS-\xC3\x9C"
+      "BER";  // "WSUS-ÜBER": valid UTF-8, not ASCII
+  CHECK(why_refused(document) == "field source_host must be 0-255 printable ASCII characters");
+
+  TransferManifest manifest = sample();
+  manifest.source_host =
+      "WSUS-\xC3\x9C"
+      "BER";
+  auto parsed = parse_manifest(serialize_manifest(manifest), "manifest.json");
+  REQUIRE(parsed.has_value());
+  CHECK(parsed->source_host == "WSUS-??BER");
 }

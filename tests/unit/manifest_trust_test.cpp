@@ -80,7 +80,8 @@ TEST_CASE("signatures.json with a malformed field is refused, naming the field")
   CHECK(why_refused("[]") == "is not a JSON object");
   CHECK(why_refused(R"({"format_version":1,"format_version":1})") ==
         "has the field \"format_version\" twice in one object");
-  CHECK(why_refused(std::string(kMaxManifestBytes + 1, ' ')) == "is 4194305 bytes; the limit is 4194304");
+  CHECK(why_refused(std::string(kMaxManifestBytes + 1, ' ')) ==
+        "is too large: 4194305 bytes; the limit is 4194304");
 
   auto document = valid_document();
   document.erase("format_version");
