@@ -15,6 +15,7 @@
 #include "common/platform.h"
 #include "common/progress.h"
 #include "import/content_placer.h"
+#include "import/ledger_guard.h"
 #include "import/mirror.h"
 #include "manifest/inventory.h"
 #include "manifest/keys.h"
@@ -486,6 +487,7 @@ ImportReport run_import(const ImportOptions& options) {
     fail(ExitCode::kOperational, options.content.string(), "is not a folder",
          "give the offline server's WsusContent folder with --content (create it first on a new server)");
   }
+  if (!options.new_ledger) refuse_new_ledger_beside_content(options.state, options.content);
   auto ledger = value_or_throw(state::Ledger::open(options.state));
   auto trust = value_or_throw(manifest::TrustStore::load(options.trust));
   if (trust.keys().size() < options.threshold) {
