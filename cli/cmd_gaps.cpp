@@ -194,7 +194,7 @@ Runner define_gaps(CLI::App& app) {
         fail(ExitCode::kOperational, args->state, "does not exist",
              "give the --state file that import or export used");
       }
-      ledger.emplace(value_or_throw(state::Ledger::open(args->state)));
+      ledger.emplace(value_or_throw(state::Ledger::open(args->state, state::LedgerAccess::kReadOnly)));
     }
 
     Progress progress("checking content", 0, 0, !args->json && platform::is_terminal(stderr));

@@ -19,7 +19,7 @@ namespace {
 // The auditor's page for this import: what the metadata needs and is missing, and every run so far.
 void write_html_report(const importing::ImportReport& report, const importing::ImportOptions& options,
                        const std::string& file) {
-  auto ledger = value_or_throw(state::Ledger::open(options.state));
+  auto ledger = value_or_throw(state::Ledger::open(options.state, state::LedgerAccess::kReadOnly));
   auto history = value_or_throw(ledger.history());
   auto context = report_context(options.content, options.state.string());
   context.title = "wsus-airgap import report";
@@ -35,7 +35,7 @@ Runner define_import(CLI::App& app) {
     std::string content, state, wsusutil, receipt_out, receipt_key, request_out, report;
     std::int64_t threshold = 1;
     std::int64_t max_delete = importing::kDefaultMaxDelete;
-    bool no_metadata = false, dry_run = false, json = false, new_baseline = false;
+    bool no_metadata = false, dry_run = false, json = false, new_baseline = false, new_ledger = false;
     bool mirror = false, purge = false, force_mirror = false, no_media_receipt = false;
   };
   auto args = std::make_shared<Args>();
@@ -51,6 +51,8 @@ Runner define_import(CLI::App& app) {
       app.add_flag("--no-metadata-import", args->no_metadata, "Copy content only; skip wsusutil import");
   wsusutil->excludes(no_metadata);
   app.add_flag("--new-baseline", args->new_baseline, "Let a full package restart a source's sequence chain");
+  app.add_flag("--new-ledger", args->new_ledger,
+               "Start a new ledger (--state missing) even though --content already holds content files");
   app.add_flag("--mirror", args->mirror,
                "Also remove content files the export server no longer has (robocopy /MIR), into a quarantine "
                "folder beside the content folder");
@@ -86,6 +88,7 @@ Runner define_import(CLI::App& app) {
     options.no_metadata_import = args->no_metadata;
     options.dry_run = args->dry_run;
     options.new_baseline = args->new_baseline;
+    options.new_ledger = args->new_ledger;
     options.mirror = args->mirror;
     options.purge = args->purge;
     options.force_mirror = args->force_mirror;

@@ -1,7 +1,5 @@
 #include "cli/command_support.h"
 
-#include <boost/filesystem/operations.hpp>
-
 #include <cstdio>
 #include <memory>
 
@@ -20,12 +18,8 @@ Runner define_status(CLI::App& app) {
   app.add_flag("--json", args->json, "Print the result as JSON");
   return [args]() {
     fs::path state = required_path(args->state, default_state("import-ledger.sqlite"), "--state");
-    boost::system::error_code ec;
-    if (!fs::exists(state, ec)) {
-      fail(ExitCode::kOperational, state.string(), "does not exist",
-           "give the --state file that export or import used");
-    }
-    auto ledger = value_or_throw(state::Ledger::open(state));
+    // Read-only: a missing ledger is reported ("there is no ledger here"), never created.
+    auto ledger = value_or_throw(state::Ledger::open(state, state::LedgerAccess::kReadOnly));
     auto history = value_or_throw(ledger.history());
     print_status(ledger.ledger_id(), history, args->json);
     return ExitCode::kSuccess;

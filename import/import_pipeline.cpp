@@ -10,6 +10,7 @@
 #include "common/test_hook.h"
 #include "import/content_placer.h"
 #include "import/import_steps.h"
+#include "import/ledger_guard.h"
 #include "manifest/inventory.h"
 #include "state/recorded_run.h"
 #include "wsus/wsusutil.h"
@@ -208,6 +209,7 @@ ImportReport run_import(const ImportOptions& options) {
     fail(ExitCode::kOperational, options.content.string(), "is not a folder",
          "give the offline server's WsusContent folder with --content (create it first on a new server)");
   }
+  if (!options.new_ledger) refuse_new_ledger_beside_content(options.state, options.content);
   auto ledger = value_or_throw(state::Ledger::open(options.state));
   auto trust = value_or_throw(manifest::TrustStore::load(options.trust));
   if (trust.keys().size() < options.threshold) {

@@ -28,6 +28,7 @@ struct ImportOptions {
   bool no_metadata_import = false;
   bool dry_run = false;
   bool new_baseline = false;  // a full package may restart a source's chain
+  bool new_ledger = false;    // a missing --state may be created although --content holds content
   bool show_progress = false;
   std::chrono::seconds wsusutil_timeout{6 * 3600};
   // robocopy /MIR instead of /E: remove content the export server no longer has (import/mirror.h).

@@ -18,8 +18,8 @@ struct Ledger::Impl {
   ImportResume resume;
 };
 
-Result<Ledger> Ledger::open(const fs::path& file) {
-  auto opened = open_ledger_file(file);
+Result<Ledger> Ledger::open(const fs::path& file, LedgerAccess access) {
+  auto opened = open_ledger_file(file, access);
   if (!opened) return std::unexpected(opened.error());
   Ledger ledger;
   ledger.impl_ = std::make_unique<Impl>(std::move(*opened));

@@ -33,9 +33,11 @@ namespace fs = boost::filesystem;
 // processes may share the file (SQLite locking; runs hold the `<ledger>.lock` file as well).
 class Ledger {
  public:
-  // Opens or creates the ledger (and its folder). WAL mode, busy timeout 5 s. Refuses (kOperational)
-  // a newer or older schema and a file that is not a wsus-airgap ledger, naming the file.
-  static Result<Ledger> open(const fs::path& file);
+  // Opens the ledger, creating it (and its folder) when missing unless `access` is kReadOnly. Busy
+  // timeout 5 s. Refuses (kOperational), naming the file, one that is empty, damaged, not a
+  // wsus-airgap ledger or of another schema: never made into a new ledger (see open_ledger_file).
+  // kReadOnly (status, gaps, reports) never creates or writes anything; its writes fail.
+  static Result<Ledger> open(const fs::path& file, LedgerAccess access = LedgerAccess::kCreateIfMissing);
   Ledger(Ledger&&) noexcept;
   Ledger& operator=(Ledger&&) noexcept;
   ~Ledger();

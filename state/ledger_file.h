@@ -22,8 +22,18 @@ struct LedgerFile {
   std::string id;  // ledger_info.id: a random UUID made when the ledger was created
 };
 
-// Opens or creates the ledger (and its folder). WAL mode, synchronous FULL. Refuses (kOperational) a
-// newer or older schema and a file that is not a wsus-airgap ledger, naming the file.
-Result<LedgerFile> open_ledger_file(const fs::path& file);
+enum class LedgerAccess {
+  kCreateIfMissing,  // export and import: a missing file becomes a new ledger (and its folder)
+  kReadOnly,         // status, gaps, reports: the file must exist; nothing is ever written or created
+};
+
+// Opens the ledger; with kCreateIfMissing a missing file is created complete beside its final name
+// and renamed into place, so a ledger file is never seen half-made. An existing file is never taken
+// for a new ledger: one that is empty (0 bytes, or a SQLite database with no tables), not a database,
+// of another program, of a newer or older schema, or damaged (PRAGMA quick_check, so a bad page in
+// any table is found before anything writes over it) is refused (kOperational), naming the file and
+// saying to restore it from a backup. Read-write opens use WAL mode and synchronous FULL.
+Result<LedgerFile> open_ledger_file(const fs::path& file,
+                                    LedgerAccess access = LedgerAccess::kCreateIfMissing);
 
 }  // namespace wsa::state

@@ -33,10 +33,12 @@ struct Connection {
   Error error(std::string_view doing) const {
     int code = sqlite3_errcode(db) & 0xFF;
     std::string detail = sqlite3_errmsg(db);
-    if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT) {
+    if (code == SQLITE_NOTADB) {
       return Error{ExitCode::kOperational, path.string(), "is not a wsus-airgap ledger: " + detail,
                    kNotALedgerHint};
     }
+    if (code == SQLITE_CORRUPT)
+      return Error{ExitCode::kOperational, path.string(), "is damaged: " + detail, kDamagedLedgerHint};
     std::string hint;
     if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
       hint = "another wsus-airgap run is using this ledger; retry when it ends";

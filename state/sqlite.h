@@ -29,6 +29,11 @@ enum class OpenMode {
 inline constexpr const char* kNotALedgerHint =
     "restore the ledger from a backup, or move it away (a new ledger starts a new chain)";
 
+// What to do about a ledger file that is empty or damaged: it is never replaced by a new ledger.
+inline constexpr const char* kDamagedLedgerHint =
+    "restore it from a backup (with its -wal file, if there is one); wsus-airgap never makes a new ledger "
+    "over an existing file, as that would restart the export chain at 1 or forget what import applied";
+
 class Database;
 // The connection and its statement cache, behind Database (its address survives a move).
 struct Connection;

@@ -1,3 +1,3 @@
 wsa_test_suite(state_tests
-  SOURCES unit/state_ledger_test.cpp unit/state_sqlite_test.cpp
+  SOURCES unit/state_ledger_test.cpp unit/state_sqlite_test.cpp unit/state_ledger_file_test.cpp
   LIBS wsa_state SQLite::SQLite3)
