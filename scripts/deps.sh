@@ -10,6 +10,7 @@ packages=(
   chromium              # tests: the HTML report rendered headless
   clang-format          # the format check run with the tests
   g++-mingw-w64-x86-64  # scripts/windows-check.sh: every product source compiles for Windows
+  ccache                # scripts/windows-build.sh: a clean clone's Windows build reuses earlier objects
 )
 
 missing=()
