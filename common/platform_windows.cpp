@@ -353,12 +353,15 @@ std::string host_name() {
 }
 
 std::optional<std::string> environment(const char* name) {
-  char* value = nullptr;
-  std::size_t size = 0;
-  if (_dupenv_s(&value, &size, name) != 0 || value == nullptr) return std::nullopt;
-  std::string result(value);
-  std::free(value);
-  return result;
+  // Wide, so a value holding non-ASCII characters (a user profile path) arrives intact as UTF-8.
+  std::wstring wide_name = widen(name);
+  DWORD size = GetEnvironmentVariableW(wide_name.c_str(), nullptr, 0);
+  if (size == 0) return std::nullopt;
+  std::wstring value(size, L'\0');
+  DWORD length = GetEnvironmentVariableW(wide_name.c_str(), value.data(), size);
+  if (length == 0 || length >= size) return std::nullopt;
+  value.resize(length);
+  return utf8_path(fs::path(value));
 }
 
 namespace {
