@@ -20,7 +20,7 @@ file(WRITE ${STAGE}/${name}/SHA256SUMS "${sums}")
 
 set(zip ${DIST}/${name}.zip)
 file(REMOVE ${zip})
-execute_process(COMMAND ${CMAKE_COMMAND} -E tar cf ${zip} --format=zip --mtime=2026-01-01T00:00:00Z ${name}
+execute_process(COMMAND ${CMAKE_COMMAND} -E tar cf ${zip} --format=zip "--mtime=2026-01-01 00:00:00 UTC" ${name}
                 WORKING_DIRECTORY ${STAGE} RESULT_VARIABLE failed)
 if(failed)
   message(FATAL_ERROR "cannot write ${zip}")
