@@ -1,3 +1,4 @@
+cmake_minimum_required(VERSION 3.25)
 # cmake -P cmake/CheckImports.cmake -DOBJDUMP=... -DEXE=...: fails unless EXE imports only DLLs that
 # every Windows Server (2016 and later, Server Core included) has. A MinGW runtime DLL (libstdc++-6,
 # libgcc_s_seh-1, libwinpthread-1) or a library DLL (libcrypto-3-x64, ...) in the list means the .exe

@@ -16,6 +16,7 @@
 #include <locale>
 
 #include <utility>
+#include <vector>
 
 namespace wsa::platform {
 
@@ -191,10 +192,30 @@ std::FILE* open_for_reading(const fs::path& path, std::string* why) {
 }
 
 Result<void> restrict_to_owner(const fs::path& path) {
-  // Protected DACL: full control for the owner (OW) and SYSTEM only; inheritance removed.
+  // Protected DACL: full control for this process's user and SYSTEM only; inheritance removed. The
+  // user's own SID rather than OWNER RIGHTS (OW), which not every Windows (nor Wine) honours.
+  std::wstring user_sid;
+  HANDLE token = nullptr;
+  if (OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) {
+    DWORD size = 0;
+    GetTokenInformation(token, TokenUser, nullptr, 0, &size);
+    std::vector<unsigned char> buffer(size);
+    wchar_t* text = nullptr;
+    if (size != 0 && GetTokenInformation(token, TokenUser, buffer.data(), size, &size) &&
+        ConvertSidToStringSidW(reinterpret_cast<TOKEN_USER*>(buffer.data())->User.Sid, &text)) {
+      user_sid = text;
+      LocalFree(text);
+    }
+    CloseHandle(token);
+  }
+  if (user_sid.empty()) {
+    return make_error(ExitCode::kOperational, path.string(),
+                      "cannot read this user's SID: " + last_error_text());
+  }
+  std::wstring sddl = L"D:P(A;;FA;;;" + user_sid + L")(A;;FA;;;SY)";
   PSECURITY_DESCRIPTOR descriptor = nullptr;
-  if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(L"D:P(A;;FA;;;OW)(A;;FA;;;SY)", SDDL_REVISION_1,
-                                                            &descriptor, nullptr)) {
+  if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl.c_str(), SDDL_REVISION_1, &descriptor,
+                                                            nullptr)) {
     return make_error(ExitCode::kOperational, path.string(),
                       "cannot build an owner-only ACL: " + last_error_text());
   }
@@ -373,15 +394,13 @@ std::optional<fs::path> setup_value(const wchar_t* name, std::string* why) {
   std::string where = "the registry value HKLM\\SOFTWARE\\Microsoft\\Update Services\\Server\\Setup\\" +
                       utf8_path(fs::path(name));
   DWORD size = 0;
-  LSTATUS status = RegGetValueW(HKEY_LOCAL_MACHINE, kSetupKey, name, RRF_RT_REG_SZ | RRF_RT_REG_EXPAND_SZ,
-                                nullptr, nullptr, &size);
+  LSTATUS status = RegGetValueW(HKEY_LOCAL_MACHINE, kSetupKey, name, RRF_RT_REG_SZ, nullptr, nullptr, &size);
   if (status != ERROR_SUCCESS || size > 64 * 1024) {
     *why = where + " is missing (is WSUS installed on this server?)";
     return std::nullopt;
   }
   std::wstring value(size / sizeof(wchar_t) + 1, L'\0');
-  status = RegGetValueW(HKEY_LOCAL_MACHINE, kSetupKey, name, RRF_RT_REG_SZ | RRF_RT_REG_EXPAND_SZ, nullptr,
-                        value.data(), &size);
+  status = RegGetValueW(HKEY_LOCAL_MACHINE, kSetupKey, name, RRF_RT_REG_SZ, nullptr, value.data(), &size);
   if (status != ERROR_SUCCESS) {
     *why = where + " cannot be read: " + last_error_text(static_cast<DWORD>(status));
     return std::nullopt;

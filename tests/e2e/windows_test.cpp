@@ -84,11 +84,6 @@ void copy_tree(const fs::path& from, const fs::path& to) {
   }
 }
 
-std::vector<std::string> args_with(std::vector<std::string> args, const std::vector<std::string>& extra) {
-  args.insert(args.end(), extra.begin(), extra.end());
-  return args;
-}
-
 }  // namespace
 
 TEST_CASE(
@@ -221,8 +216,9 @@ TEST_CASE("a round trip on paths over 260 characters with non-ASCII folder names
   CHECK(contains(gaps.out, "No gaps"));
   auto source = snapshot(scene.connected());
   CHECK(source.size() > 5);
-  CHECK(snapshot(extended(offline)) == source);
-  CHECK(snapshot(extended(content)) == source);
+  // Wine has no MAX_PATH limit, so the test's own tree walk takes the plain drive-letter form.
+  CHECK(snapshot(offline) == source);
+  CHECK(snapshot(content) == source);
 }
 
 TEST_CASE("a second wsus-airgap.exe on the same ledger or content folder is refused while the first runs") {
@@ -289,11 +285,12 @@ TEST_CASE("keygen writes the private key with a protected DACL for its owner and
   LocalFree(sddl);
   LocalFree(descriptor);
   INFO(text);
-  CHECK((control & SE_DACL_PROTECTED) != 0);
   CHECK(dacl->AceCount == 2);
+  CHECK(contains(text, "D:P"));  // protected: nothing inherited from the folder
   CHECK(contains(text, "(A;;FA;;;SY)"));
-  CHECK_FALSE(contains(text, ";;;WD)"));  // Everyone
-  CHECK_FALSE(contains(text, ";;;BU)"));  // Users
+  CHECK(contains(text, "(A;;FA;;;S-1-5-"));  // the user's own SID
+  CHECK_FALSE(contains(text, ";;;WD)"));     // Everyone
+  CHECK_FALSE(contains(text, ";;;BU)"));     // Users
 }
 
 TEST_CASE("wsusutil's error lines are shown whether its log is UTF-8 with CRLF or UTF-16 with a BOM") {
