@@ -58,13 +58,20 @@ Runner define_export(CLI::App& app) {
     auto defaults = platform::wsus_defaults();
     require(args->media, "--media", "export");
     exporting::ExportOptions options;
-    options.content = required_path(args->content, defaults.content_dir, "--content");
+    options.content =
+        required_path(args->content, defaults.content_dir, "--content", defaults.content_dir_missing);
     options.media = args->media;
     options.keys = to_paths(args->keys);
     options.state = required_path(args->state, default_state("export-ledger.sqlite"), "--state");
     if (!args->wsusutil.empty()) options.wsusutil = fs::path(args->wsusutil);
     if (!args->metadata.empty()) options.metadata = fs::path(args->metadata);
-    if (!options.wsusutil && !options.metadata && defaults.wsusutil) options.wsusutil = defaults.wsusutil;
+    if (!options.wsusutil && !options.metadata) {
+      if (!defaults.wsusutil && !defaults.wsusutil_missing.empty()) {
+        fail(ExitCode::kUsage, "--wsusutil", "is required here: " + defaults.wsusutil_missing,
+             "give --wsusutil PATH, or --metadata FILE for an existing export package");
+      }
+      options.wsusutil = defaults.wsusutil;
+    }
     options.full = args->full;
     options.dry_run = args->dry_run;
     options.rehash = args->rehash;

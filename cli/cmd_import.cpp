@@ -77,12 +77,16 @@ Runner define_import(CLI::App& app) {
     auto defaults = platform::wsus_defaults();
     importing::ImportOptions options;
     options.media = to_paths(args->media);
-    options.content = required_path(args->content, defaults.content_dir, "--content");
+    options.content =
+        required_path(args->content, defaults.content_dir, "--content", defaults.content_dir_missing);
     options.trust = to_paths(args->trust);
     options.threshold = static_cast<std::size_t>(args->threshold);
     options.state = required_path(args->state, default_state("import-ledger.sqlite"), "--state");
     if (!args->wsusutil.empty())
       options.wsusutil = fs::path(args->wsusutil);
+    else if (!args->no_metadata && !defaults.wsusutil && !defaults.wsusutil_missing.empty() && !args->dry_run)
+      fail(ExitCode::kUsage, "--wsusutil", "is required here: " + defaults.wsusutil_missing,
+           "give --wsusutil PATH, or --no-metadata-import to copy content only");
     else if (!args->no_metadata)
       options.wsusutil = defaults.wsusutil;
     options.no_metadata_import = args->no_metadata;

@@ -14,11 +14,13 @@ std::vector<fs::path> to_paths(const std::vector<std::string>& texts) {
   return std::vector<fs::path>(texts.begin(), texts.end());
 }
 
-fs::path required_path(const std::string& given, const std::optional<fs::path>& fallback,
-                       const char* option) {
+fs::path required_path(const std::string& given, const std::optional<fs::path>& fallback, const char* option,
+                       const std::string& why_no_default) {
   if (!given.empty()) return given;
   if (fallback) return *fallback;
-  fail(ExitCode::kUsage, option, "is required here", std::string("give ") + option + " PATH");
+  fail(ExitCode::kUsage, option,
+       why_no_default.empty() ? "is required here" : "is required here: " + why_no_default,
+       std::string("give ") + option + " PATH");
 }
 
 void require_option(bool present, const char* option, const char* command) {

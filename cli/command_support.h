@@ -31,7 +31,10 @@ Runner define_status(CLI::App& app);
 std::vector<fs::path> to_paths(const std::vector<std::string>& texts);
 
 // The option's value, else the platform default (the real WSUS locations on Windows), else exit 2.
-fs::path required_path(const std::string& given, const std::optional<fs::path>& fallback, const char* option);
+// `given`, else the platform default; neither: a usage error that says why there is no default
+// (on Windows the registry value that is missing or empty).
+fs::path required_path(const std::string& given, const std::optional<fs::path>& fallback, const char* option,
+                       const std::string& why_no_default = {});
 
 // Exit 2 naming `option` when `value` is empty. Required options are checked here rather than by
 // CLI11, so that a mistyped option is reported as such instead of as a missing one.

@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "cli/command_support.h"
 #include "cli/output.h"
+#include "common/platform.h"
 #include "wsus_airgap_version.h"
 
 namespace wsa::cli {
@@ -52,6 +55,28 @@ int usage_error(const std::string& text, const std::string& help_command) {
   return static_cast<int>(ExitCode::kUsage);
 }
 
+// A path Windows would store under another name than the one given (trailing dot or space), or not as
+// a file at all (CON, NUL, COM1, "file:stream"), is refused before anything is read or written.
+std::optional<int> refuse_unsafe_paths(int argc, char** argv) {
+  static const std::vector<std::string> path_options = {
+      "--content", "--key",         "--media",       "--metadata",      "--out",
+      "--receipt", "--receipt-key", "--receipt-out", "--receipt-trust", "--report",
+      "--request", "--request-out", "--state",       "--trust",         "--wsusutil"};
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    std::string option = arg.substr(0, arg.find('='));
+    if (std::find(path_options.begin(), path_options.end(), option) == path_options.end()) continue;
+    std::string value =
+        option.size() < arg.size() ? arg.substr(option.size() + 1) : (i + 1 < argc ? argv[++i] : "");
+    if (auto why = platform::unsafe_path_reason(value)) {
+      print_error(Error{ExitCode::kUsage, option, "'" + value + "' " + *why,
+                        "give a path whose every name Windows stores as written"});
+      return static_cast<int>(ExitCode::kUsage);
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::span<const Command> command_table() {
@@ -90,6 +115,8 @@ int run_main(int argc, char** argv) {
     std::string where = parsed.empty() ? "wsus-airgap" : "wsus-airgap " + parsed.front()->get_name();
     return usage_error(error.what(), where);
   }
+
+  if (auto refused = refuse_unsafe_paths(argc, argv)) return *refused;
 
   for (auto& [sub, runner] : runners) {
     if (!sub->parsed()) continue;

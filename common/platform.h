@@ -19,6 +19,16 @@ namespace wsa::platform {
 
 namespace fs = boost::filesystem;
 
+// The command line as UTF-8. Call first in main. On Windows it reads the wide command line (argv is
+// in the ANSI code page there), switches console output to UTF-8 and makes narrow Boost paths UTF-8,
+// so a folder named Säkerhet or 更新 survives from the command line to the file system and back.
+std::vector<std::string> utf8_arguments(int argc, char** argv);
+
+// Why Windows would not store `path` under the names it shows: a name ending in a dot or a space, a
+// device name Windows reserves (CON, PRN, AUX, NUL, COM1-9, LPT1-9, with any extension) or an alternate
+// data stream ("file:stream"). nullopt when the path is fine; always nullopt on POSIX.
+std::optional<std::string> unsafe_path_reason(const std::string& path);
+
 // True when the stream is an interactive console (progress bars are drawn only then).
 bool is_terminal(std::FILE* stream);
 
@@ -109,11 +119,14 @@ std::string host_name();
 std::optional<std::string> environment(const char* name);
 
 // Default locations for the real WSUS layout (Windows) or for the simulator (elsewhere).
+// On Windows both WSUS values come from HKLM\SOFTWARE\Microsoft\Update Services\Server\Setup.
 struct WsusDefaults {
-  std::optional<fs::path> wsusutil;  // %ProgramFiles%\Update Services\Tools\wsusutil.exe
-  std::optional<fs::path>
-      content_dir;  // HKLM\SOFTWARE\Microsoft\Update Services\Server\Setup ContentDir + WsusContent
-  std::optional<fs::path> state_dir;  // %ProgramData%\wsus-airgap
+  std::optional<fs::path> wsusutil;     // TargetDir + Tools\WsusUtil.exe
+  std::optional<fs::path> content_dir;  // ContentDir + WsusContent
+  std::optional<fs::path> state_dir;    // %ProgramData%\wsus-airgap
+  // Why wsusutil / content_dir is empty, naming the registry value (empty where there is no default).
+  std::string wsusutil_missing;
+  std::string content_dir_missing;
 };
 WsusDefaults wsus_defaults();
 

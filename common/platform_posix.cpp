@@ -25,6 +25,14 @@ std::string errno_text(int err) {
 }
 }  // namespace
 
+std::vector<std::string> utf8_arguments(int argc, char** argv) {
+  return std::vector<std::string>(argv, argv + argc);
+}
+
+std::optional<std::string> unsafe_path_reason(const std::string&) {
+  return std::nullopt;
+}
+
 bool is_terminal(std::FILE* stream) {
   return ::isatty(::fileno(stream)) == 1;
 }

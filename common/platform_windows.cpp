@@ -5,11 +5,18 @@
 #include <aclapi.h>
 #include <io.h>
 #include <sddl.h>
+#include <shellapi.h>
 #include <windows.h>
 
+#include <boost/filesystem/detail/utf8_codecvt_facet.hpp>
 #include <boost/filesystem/operations.hpp>
 
+#include <algorithm>
+#include <cctype>
+#include <locale>
+
 #include <utility>
+#include <vector>
 
 namespace wsa::platform {
 
@@ -65,6 +72,55 @@ std::wstring widen(const std::string& utf8) {
 }
 
 }  // namespace
+
+std::vector<std::string> utf8_arguments(int argc, char** argv) {
+  fs::path::imbue(std::locale(std::locale(), new fs::detail::utf8_codecvt_facet));
+  SetConsoleOutputCP(CP_UTF8);
+  int count = 0;
+  wchar_t** wide = CommandLineToArgvW(GetCommandLineW(), &count);
+  if (wide == nullptr) return std::vector<std::string>(argv, argv + argc);
+  std::vector<std::string> args;
+  for (int i = 0; i < count; ++i) args.push_back(utf8_path(fs::path(wide[i])));
+  LocalFree(wide);
+  return args;
+}
+
+std::optional<std::string> unsafe_path_reason(const std::string& path) {
+  std::string_view rest = path;
+  // The prefixes that legitimately hold '?' or ':' : \\?\ (or \\.\ for devices, refused) and "C:".
+  if (rest.starts_with("\\\\.\\") || rest.starts_with("//./")) return "names a Windows device, not a file";
+  if (rest.starts_with("\\\\?\\UNC\\")) {
+    rest.remove_prefix(8);
+  } else if (rest.starts_with("\\\\?\\")) {
+    rest.remove_prefix(4);
+  }
+  if (rest.size() >= 2 && rest[1] == ':' && std::isalpha(static_cast<unsigned char>(rest[0])))
+    rest.remove_prefix(2);
+  static const char* const kReserved[] = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"};
+  std::size_t start = 0;
+  while (start <= rest.size()) {
+    std::size_t end = rest.find_first_of("\\/", start);
+    if (end == std::string_view::npos) end = rest.size();
+    std::string_view name = rest.substr(start, end - start);
+    start = end + 1;
+    if (name.empty() || name == "." || name == "..") continue;
+    if (name.find(':') != std::string_view::npos)
+      return "names an alternate data stream ('" + std::string(name) +
+             "'): Windows would not write a file of that name";
+    if (name.back() == '.' || name.back() == ' ')
+      return "has a name ending in a dot or a space ('" + std::string(name) +
+             "'), which Windows drops: the file would land under another name";
+    std::string stem(name.substr(0, name.find('.')));
+    while (!stem.empty() && stem.back() == ' ') stem.pop_back();
+    for (char& c : stem) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    bool reserved = std::find(std::begin(kReserved), std::end(kReserved), stem) != std::end(kReserved);
+    if (stem.size() == 4 && (stem.starts_with("COM") || stem.starts_with("LPT")) && stem[3] >= '1' &&
+        stem[3] <= '9')
+      reserved = true;
+    if (reserved) return "uses the device name " + stem + ", which Windows reserves: it is not a file";
+  }
+  return std::nullopt;
+}
 
 bool is_terminal(std::FILE* stream) {
   return _isatty(_fileno(stream)) != 0;
@@ -136,10 +192,30 @@ std::FILE* open_for_reading(const fs::path& path, std::string* why) {
 }
 
 Result<void> restrict_to_owner(const fs::path& path) {
-  // Protected DACL: full control for the owner (OW) and SYSTEM only; inheritance removed.
+  // Protected DACL: full control for this process's user and SYSTEM only; inheritance removed. The
+  // user's own SID rather than OWNER RIGHTS (OW), which not every Windows (nor Wine) honours.
+  std::wstring user_sid;
+  HANDLE token = nullptr;
+  if (OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) {
+    DWORD size = 0;
+    GetTokenInformation(token, TokenUser, nullptr, 0, &size);
+    std::vector<unsigned char> buffer(size);
+    wchar_t* text = nullptr;
+    if (size != 0 && GetTokenInformation(token, TokenUser, buffer.data(), size, &size) &&
+        ConvertSidToStringSidW(reinterpret_cast<TOKEN_USER*>(buffer.data())->User.Sid, &text)) {
+      user_sid = text;
+      LocalFree(text);
+    }
+    CloseHandle(token);
+  }
+  if (user_sid.empty()) {
+    return make_error(ExitCode::kOperational, path.string(),
+                      "cannot read this user's SID: " + last_error_text());
+  }
+  std::wstring sddl = L"D:P(A;;FA;;;" + user_sid + L")(A;;FA;;;SY)";
   PSECURITY_DESCRIPTOR descriptor = nullptr;
-  if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(L"D:P(A;;FA;;;OW)(A;;FA;;;SY)", SDDL_REVISION_1,
-                                                            &descriptor, nullptr)) {
+  if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl.c_str(), SDDL_REVISION_1, &descriptor,
+                                                            nullptr)) {
     return make_error(ExitCode::kOperational, path.string(),
                       "cannot build an owner-only ACL: " + last_error_text());
   }
@@ -251,7 +327,10 @@ Result<ProcessResult> run_process(const fs::path& program, const std::vector<std
   startup.hStdOutput = out != INVALID_HANDLE_VALUE ? out : GetStdHandle(STD_OUTPUT_HANDLE);
   startup.hStdError = err != INVALID_HANDLE_VALUE ? err : GetStdHandle(STD_ERROR_HANDLE);
   PROCESS_INFORMATION process{};
-  BOOL started = CreateProcessW(program.wstring().c_str(), command_line.data(), nullptr, nullptr, TRUE,
+  // The program by its full path with backslashes (forward slashes and relative names are not
+  // resolved the same way by every Windows version); the command line keeps the name as given.
+  std::wstring application = fs::absolute(program).make_preferred().wstring();
+  BOOL started = CreateProcessW(application.c_str(), command_line.data(), nullptr, nullptr, TRUE,
                                 CREATE_NO_WINDOW, nullptr, nullptr, &startup, &process);
   for (HANDLE handle : {out, err, in}) {
     if (handle != INVALID_HANDLE_VALUE) CloseHandle(handle);
@@ -295,27 +374,57 @@ std::string host_name() {
 }
 
 std::optional<std::string> environment(const char* name) {
-  char* value = nullptr;
-  std::size_t size = 0;
-  if (_dupenv_s(&value, &size, name) != 0 || value == nullptr) return std::nullopt;
-  std::string result(value);
-  std::free(value);
-  return result;
+  // Wide, so a value holding non-ASCII characters (a user profile path) arrives intact as UTF-8.
+  std::wstring wide_name = widen(name);
+  DWORD size = GetEnvironmentVariableW(wide_name.c_str(), nullptr, 0);
+  if (size == 0) return std::nullopt;
+  std::wstring value(size, L'\0');
+  DWORD length = GetEnvironmentVariableW(wide_name.c_str(), value.data(), size);
+  if (length == 0 || length >= size) return std::nullopt;
+  value.resize(length);
+  return utf8_path(fs::path(value));
 }
+
+namespace {
+
+constexpr const wchar_t* kSetupKey = L"SOFTWARE\\Microsoft\\Update Services\\Server\\Setup";
+
+// A REG_SZ / REG_EXPAND_SZ value of the WSUS setup key; nullopt when missing or empty (`why` says which).
+std::optional<fs::path> setup_value(const wchar_t* name, std::string* why) {
+  std::string where = "the registry value HKLM\\SOFTWARE\\Microsoft\\Update Services\\Server\\Setup\\" +
+                      utf8_path(fs::path(name));
+  DWORD size = 0;
+  LSTATUS status = RegGetValueW(HKEY_LOCAL_MACHINE, kSetupKey, name, RRF_RT_REG_SZ, nullptr, nullptr, &size);
+  if (status != ERROR_SUCCESS || size > 64 * 1024) {
+    *why = where + " is missing (is WSUS installed on this server?)";
+    return std::nullopt;
+  }
+  std::wstring value(size / sizeof(wchar_t) + 1, L'\0');
+  status = RegGetValueW(HKEY_LOCAL_MACHINE, kSetupKey, name, RRF_RT_REG_SZ, nullptr, value.data(), &size);
+  if (status != ERROR_SUCCESS) {
+    *why = where + " cannot be read: " + last_error_text(static_cast<DWORD>(status));
+    return std::nullopt;
+  }
+  value.resize(wcsnlen(value.c_str(), value.size()));
+  while (!value.empty() && (value.back() == L' ' || value.back() == L'\t')) value.pop_back();
+  if (value.empty()) {
+    *why = where + " is empty";
+    return std::nullopt;
+  }
+  return fs::path(value);
+}
+
+}  // namespace
 
 WsusDefaults wsus_defaults() {
   WsusDefaults defaults;
-  if (auto program_files = environment("ProgramFiles")) {
-    defaults.wsusutil = fs::path(*program_files) / "Update Services" / "Tools" / "WsusUtil.exe";
-  }
   if (auto program_data = environment("ProgramData"))
     defaults.state_dir = fs::path(*program_data) / "wsus-airgap";
-  wchar_t content[MAX_PATH] = {};
-  DWORD size = sizeof content;
-  if (RegGetValueW(HKEY_LOCAL_MACHINE, L"SOFTWARE\\Microsoft\\Update Services\\Server\\Setup", L"ContentDir",
-                   RRF_RT_REG_SZ, nullptr, content, &size) == ERROR_SUCCESS) {
-    defaults.content_dir = fs::path(content) / "WsusContent";
-  }
+  // TargetDir is the WSUS install folder (normally C:\Program Files\Update Services\).
+  if (auto target = setup_value(L"TargetDir", &defaults.wsusutil_missing))
+    defaults.wsusutil = *target / "Tools" / "WsusUtil.exe";
+  if (auto content = setup_value(L"ContentDir", &defaults.content_dir_missing))
+    defaults.content_dir = *content / "WsusContent";
   return defaults;
 }
 

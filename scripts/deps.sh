@@ -17,6 +17,7 @@ if [ "${1:-}" = "--tests" ]; then
     chromium              # tests: the HTML report rendered headless
     clang-format          # the format check run with the tests
     g++-mingw-w64-x86-64  # scripts/windows-check.sh: every product source compiles for Windows
+    ccache                # scripts/windows-build.sh: a clean clone's Windows build reuses earlier objects
     clang-19 libclang-rt-19-dev  # scripts/fuzz.sh: libFuzzer (clang 14's concepts are too old for std::expected)
   )
 fi

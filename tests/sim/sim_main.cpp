@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "common/encoding.h"
+#include "common/platform.h"
 #include "tests/sim/content_generator.h"
 #include "tests/sim/wsusutil_commands.h"
 
@@ -39,7 +40,14 @@ int report(const wsa::Error& error) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int raw_argc, char** raw_argv) {
+  // UTF-8 arguments and paths on Windows too (see platform::utf8_arguments).
+  std::vector<std::string> arguments = wsa::platform::utf8_arguments(raw_argc, raw_argv);
+  std::vector<char*> pointers;
+  for (auto& argument : arguments) pointers.push_back(argument.data());
+  pointers.push_back(nullptr);
+  const int argc = static_cast<int>(arguments.size());
+  char** argv = pointers.data();
   CLI::App app{"wsusutil-sim: the wsusutil export/import simulator and WsusContent generator for tests"};
   app.require_subcommand(1);
 

@@ -1,0 +1,32 @@
+cmake_minimum_required(VERSION 3.25)
+# cmake -P cmake/CheckImports.cmake -DOBJDUMP=... -DEXE=...: fails unless EXE imports only DLLs that
+# every Windows Server (2016 and later, Server Core included) has. A MinGW runtime DLL (libstdc++-6,
+# libgcc_s_seh-1, libwinpthread-1) or a library DLL (libcrypto-3-x64, ...) in the list means the .exe
+# was not linked statically and would not start on a clean server.
+set(system_dlls advapi32.dll bcrypt.dll crypt32.dll kernel32.dll msvcrt.dll ole32.dll shell32.dll user32.dll
+    ws2_32.dll)
+execute_process(COMMAND ${OBJDUMP} -p ${EXE} OUTPUT_VARIABLE dump RESULT_VARIABLE failed)
+if(failed)
+  message(FATAL_ERROR "${OBJDUMP} -p ${EXE} failed")
+endif()
+string(REGEX MATCHALL "DLL Name: [^\n]+" lines "${dump}")
+set(imports "")
+set(foreign "")
+foreach(line ${lines})
+  string(REGEX REPLACE "DLL Name: " "" dll "${line}")
+  string(STRIP "${dll}" dll)
+  string(TOLOWER "${dll}" dll)
+  list(APPEND imports ${dll})
+  if(NOT dll IN_LIST system_dlls AND NOT dll MATCHES "^api-ms-win-")
+    list(APPEND foreign ${dll})
+  endif()
+endforeach()
+list(JOIN imports ", " shown)
+message(STATUS "${EXE} imports: ${shown}")
+if(NOT imports)
+  message(FATAL_ERROR "no import table found in ${EXE}")
+endif()
+if(foreign)
+  list(JOIN foreign ", " shown)
+  message(FATAL_ERROR "${EXE} imports DLLs a Windows Server does not have: ${shown}")
+endif()
