@@ -1,3 +1,7 @@
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "tests/support/catch.h"
 #include "tests/support/e2e.h"
 #include "tests/support/test_dir.h"
@@ -51,13 +55,16 @@ TEST_CASE("a missing required option is named and exits 2") {
   CHECK(result.err.find("run 'wsus-airgap import --help'") != std::string::npos);
 }
 
-TEST_CASE("every subcommand is built: none says it is not built yet") {
-  TestDir dir("all-built");
-  for (const char* command : {"keygen", "export", "verify", "import", "gaps", "status"}) {
+TEST_CASE("every subcommand run bare names the option it needs first and exits 2") {
+  TestDir dir("bare-commands");
+  const std::vector<std::pair<std::string, std::string>> cases{{"keygen", "--out"},    {"export", "--media"},
+                                                               {"verify", "--media"},  {"import", "--media"},
+                                                               {"gaps", "--metadata"}, {"status", "--state"}};
+  for (const auto& [command, option] : cases) {
     auto result = run(airgap_binary(), {command}, dir.path());
-    INFO(command);
+    INFO(command << ": " << result.err);
     CHECK(result.exit_code == 2);
-    CHECK(result.err.find("not built yet") == std::string::npos);
+    CHECK(result.err.find("wsus-airgap: error: " + option + ": is required") == 0);
   }
 }
 

@@ -1,3 +1,3 @@
 wsa_test_suite(import_resume_tests
-  SOURCES unit/import_ledger_resume_test.cpp
+  SOURCES unit/state_import_resume_test.cpp
   LIBS wsa_state SQLite::SQLite3)
