@@ -10,6 +10,21 @@
 
 namespace wsa::importing {
 
+namespace {
+
+// The order was judged on the manifest read first; one swapped on the media since is refused, never
+// re-judged, and the package from then on names the verified copies.
+void adopt_checked(PendingPackage& package, verify::VerifiedPackage checked) {
+  if (checked.manifest_sha256 != package.verified.manifest_sha256) {
+    fail(ExitCode::kIntegrity, package.found.folder_name,
+         "manifest.json changed on the media while the import was reading it",
+         "something else is writing to the media: stop it, copy the package again and re-run the import");
+  }
+  package.verified = std::move(checked);
+}
+
+}  // namespace
+
 std::optional<verify::AppliedTip> tip_of(state::Ledger& ledger, const std::string& source_id) {
   auto last = value_or_throw(ledger.last_applied_import(source_id));
   if (!last) return std::nullopt;
@@ -67,13 +82,7 @@ void verify_contents(PendingPackage& package, const ImportOptions& options, cons
   };
   if (!options.dry_run) full.keep_copies_in = verified_copies(options, sha);
   auto checked = value_or_throw(verify::verify_package(package.found, options.media, trust, full));
-  // The order was judged on the manifest read first; one swapped since is refused, not re-judged.
-  if (checked.manifest_sha256 != sha) {
-    fail(ExitCode::kIntegrity, package.found.folder_name,
-         "manifest.json changed on the media while the import was reading it",
-         "something else is writing to the media: stop it, copy the package again and re-run the import");
-  }
-  package.verified = std::move(checked);
+  adopt_checked(package, std::move(checked));
   package.volumes_skipped = skipped;
   package.volumes_hashed = package.verified.volumes.size() - package.volumes_skipped;
 
@@ -99,12 +108,7 @@ void reverify_applied(PendingPackage& package, const ImportOptions& options,
   };
   again.keep_copies_in = verified_copies(options, package.verified.manifest_sha256);
   auto checked = value_or_throw(verify::verify_package(package.found, options.media, trust, again));
-  if (checked.manifest_sha256 != package.verified.manifest_sha256) {
-    fail(ExitCode::kIntegrity, package.found.folder_name,
-         "manifest.json changed on the media while the import was reading it",
-         "something else is writing to the media: stop it, copy the package again and re-run the import");
-  }
-  package.verified = std::move(checked);
+  adopt_checked(package, std::move(checked));
 }
 
 }  // namespace wsa::importing

@@ -5,7 +5,6 @@
 #include <boost/filesystem/operations.hpp>
 
 #include <cstdio>
-#include <fstream>
 #include <set>
 #include <string>
 
@@ -21,12 +20,7 @@ namespace {
 
 // A hook that kills the export (its parent) with SIGKILL when the run reaches `step`.
 fs::path kill_hook(const Scenario& scene, const std::string& step) {
-  fs::path hook = scene.root() / ("kill-at-" + step + ".sh");
-  std::ofstream script(hook.string());
-  script << "#!/bin/sh\n[ \"$1\" = '" << step << "' ] && kill -9 $PPID\nexit 0\n";
-  script.close();
-  fs::permissions(hook, fs::perms::owner_all);
-  return hook;
+  return write_step_hook(scene.root() / ("kill-at-" + step + ".sh"), step, "kill -9 $PPID\n");
 }
 
 std::set<std::string> media_folders(const Scenario& scene) {
@@ -39,9 +33,7 @@ std::set<std::string> media_folders(const Scenario& scene) {
 }
 
 std::string manifest_hash(const fs::path& package) {
-  std::ifstream in((package / "manifest.json").string(), std::ios::binary);
-  std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  return wsa::sha256_hex(bytes);
+  return wsa::sha256_hex(read_file(package / "manifest.json"));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <boost/filesystem/operations.hpp>
 
 #include <fstream>
+#include <sstream>
 #include <string>
 
 #include "tests/support/catch.h"
@@ -27,18 +28,13 @@ void scramble(const fs::path& file) {
 // A hook that scrambles the package's metadata and inventory on the media when the run reaches `step`.
 fs::path swap_hook(const Scenario& scene, const std::string& step) {
   fs::path package = scene.package(1);
-  fs::path hook = scene.root() / "swap-media.sh";
-  std::ofstream script(hook.string());
-  script << "#!/bin/sh\n"
-         << "[ \"$1\" = '" << step << "' ] || exit 0\n"
-         << "for f in '" << (package / "metadata.xml.gz").string() << "' '"
+  std::ostringstream script;
+  script << "for f in '" << (package / "metadata.xml.gz").string() << "' '"
          << (package / "inventory.tsv").string() << "'; do\n"
          << "  size=$(stat -c %s \"$f\"); head -c \"$size\" /dev/zero | tr '\\0' X > \"$f\"\n"
          << "done\n"
          << "echo \"$1\" >> '" << (scene.root() / "hook-ran").string() << "'\n";
-  script.close();
-  fs::permissions(hook, fs::perms::owner_all);
-  return hook;
+  return write_step_hook(scene.root() / "swap-media.sh", step, script.str());
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <functional>
 #include <future>
+#include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -263,18 +264,14 @@ TEST_CASE("export refuses source files whose bytes do not match their SHA-1 name
 TEST_CASE("a second run on the same ledger is refused while the first holds the lock") {
   Scenario scene("lock-held");
   // Once the first export has its metadata (and holds the lock), the hook runs a second one.
-  fs::path hook = scene.root() / "second-export.sh";
   fs::path second_err = scene.root() / "second.err";
-  {
-    std::ofstream script(hook.string());
-    script << "#!/bin/sh\n[ \"$1\" = metadata-exported ] || exit 0\n"
-           << "WSUS_AIRGAP_TEST_HOOK= '" << airgap_binary().string() << "' export --content '"
-           << scene.connected().string() << "' --media '" << scene.media().string() << "' --key '"
-           << scene.key().string() << "' --state '" << scene.export_state().string() << "' --wsusutil '"
-           << simulator_binary().string() << "' 2> '" << second_err.string() << "'\n"
-           << "echo $? > '" << (scene.root() / "second.rc").string() << "'\n";
-  }
-  fs::permissions(hook, fs::perms::owner_all);
+  std::ostringstream script;
+  script << "WSUS_AIRGAP_TEST_HOOK= '" << airgap_binary().string() << "' export --content '"
+         << scene.connected().string() << "' --media '" << scene.media().string() << "' --key '"
+         << scene.key().string() << "' --state '" << scene.export_state().string() << "' --wsusutil '"
+         << simulator_binary().string() << "' 2> '" << second_err.string() << "'\n"
+         << "echo $? > '" << (scene.root() / "second.rc").string() << "'\n";
+  fs::path hook = write_step_hook(scene.root() / "second-export.sh", "metadata-exported", script.str());
   set_env("WSUS_AIRGAP_TEST_HOOK", hook.string());
   auto first = scene.export_package();
   set_env("WSUS_AIRGAP_TEST_HOOK", "");

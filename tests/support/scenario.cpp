@@ -1,5 +1,7 @@
 #include "tests/support/scenario.h"
 
+#include <fstream>
+
 #include <boost/filesystem/directory.hpp>
 #include <boost/filesystem/operations.hpp>
 
@@ -10,6 +12,15 @@
 #include "common/digest.h"
 
 namespace wsa::test {
+
+fs::path write_step_hook(const fs::path& file, const std::string& step, const std::string& commands) {
+  {
+    std::ofstream script(file.string());
+    script << "#!/bin/sh\n[ \"$1\" = '" << step << "' ] || exit 0\n" << commands;
+  }
+  fs::permissions(file, fs::perms::owner_all);
+  return file;
+}
 
 void set_env(const std::string& name, const std::string& value) {
 #ifdef _WIN32

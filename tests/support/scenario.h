@@ -21,6 +21,10 @@ void set_env(const std::string& name, const std::string& value);
 // Relative path -> SHA-256 of every file below `root` (empty when it does not exist).
 std::map<std::string, std::string> snapshot(const fs::path& root);
 
+// Writes an executable shell script for WSUS_AIRGAP_TEST_HOOK (common/test_hook.h) that runs
+// `commands` only when the pipeline reaches `step`; returns `file`.
+fs::path write_step_hook(const fs::path& file, const std::string& step, const std::string& commands);
+
 class Scenario {
  public:
   // Generates `updates` updates' content with the simulator (seed fixed) and a signing key "signer".
