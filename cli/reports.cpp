@@ -281,37 +281,4 @@ void print_import(const importing::ImportReport& report, bool json_output) {
     std::fprintf(stderr, "wsus-airgap: warning: %s\n", warning.c_str());
 }
 
-void print_status(const std::string& ledger_id, const std::vector<state::RunRecord>& history,
-                  bool json_output) {
-  if (json_output) {
-    json runs = json::array();
-    for (const auto& r : history) {
-      runs.push_back({{"kind", state::to_string(r.kind)},
-                      {"source_id", r.source_id},
-                      {"source_id", r.source_id},
-                      {"sequence", r.sequence},
-                      {"mode", r.mode},
-                      {"status", state::to_string(r.status)},
-                      {"started", r.started_utc},
-                      {"finished", r.finished_utc},
-                      {"manifest_sha256", r.manifest_sha256},
-                      {"package", r.package_dir},
-                      {"files", r.files},
-                      {"bytes", r.bytes},
-                      {"message", r.message}});
-    }
-    emit({{"command", "status"}, {"ledger_id", ledger_id}, {"runs", runs}});
-    return;
-  }
-  std::printf("ledger %s: %zu run(s)\n", ledger_id.c_str(), history.size());
-  for (const auto& r : history) {
-    // The source (export chain) by its first 8 characters, as in receipt names: several servers may
-    // feed one offline server.
-    std::printf("%-20s %-6s %-8s #%06llu %-11s %-16s %s\n", r.started_utc.c_str(), state::to_string(r.kind),
-                r.source_id.substr(0, 8).c_str(), static_cast<unsigned long long>(r.sequence), r.mode.c_str(),
-                r.status == state::RunStatus::kRunning ? "INTERRUPTED" : state::to_string(r.status),
-                r.message.c_str());
-  }
-}
-
 }  // namespace wsa::cli

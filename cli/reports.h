@@ -14,6 +14,5 @@ namespace wsa::cli {
 void print_export(const exporting::ExportReport& report, bool json);
 void print_verify(const verify::MediaCheck& check, bool json);
 void print_import(const importing::ImportReport& report, bool json);
-void print_status(const std::string& ledger_id, const std::vector<state::RunRecord>& history, bool json);
 
 }  // namespace wsa::cli

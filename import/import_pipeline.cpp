@@ -30,6 +30,11 @@ std::vector<PendingPackage> select_in_order(const ImportOptions& options, state:
   for (const auto& package : found) {
     auto verified = value_or_throw(verify::verify_package(package, options.media, trust, cheap));
     std::string source = verified.manifest.source_id;
+    // Seen once signed, whatever the order check says of it: `status` tells how new the newest is.
+    if (!options.dry_run) {
+      value_or_throw(ledger.record_package_seen(
+          {source, verified.manifest.sequence, verified.manifest_sha256, verified.manifest.created_utc, {}}));
+    }
     by_source[source].push_back({package, std::move(verified), verify::OrderVerdict::kApply});
   }
   // Two export servers' chains are both legitimate, but one run's receipt, gap report and mirror

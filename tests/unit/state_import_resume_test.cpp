@@ -1,4 +1,4 @@
-// The import side's resume records in the ledger (schema 2) and the in-place migration from schema 1.
+// The import side's resume records in the ledger (schema 2) and the in-place migrations from schemas 1 and 2.
 #include <sqlite3.h>
 
 #include <boost/filesystem/operations.hpp>
@@ -41,7 +41,7 @@ std::int64_t user_version(const fs::path& file) {
 
 }  // namespace
 
-TEST_CASE("a schema 1 ledger is migrated in place to schema 2, keeping its id and runs") {
+TEST_CASE("a schema 1 ledger is migrated in place to the current schema, keeping its id and runs") {
   test::TestDir dir("ledger-migrate");
   fs::path file = dir / "ledger.db";
   std::string id;
@@ -57,17 +57,49 @@ TEST_CASE("a schema 1 ledger is migrated in place to schema 2, keeping its id an
   }
   // What a schema-1 ledger looks like: the same, without the resume tables.
   raw_sql(file,
-          "DROP TABLE import_verified_volumes; DROP TABLE import_placed_files; PRAGMA user_version = 1");
+          "DROP TABLE import_verified_volumes; DROP TABLE import_placed_files; DROP TABLE packages_seen; "
+          "PRAGMA user_version = 1");
   REQUIRE(user_version(file) == 1);
 
   auto ledger = open_ledger(file);
-  CHECK(user_version(file) == 2);
+  CHECK(user_version(file) == kLedgerSchemaVersion);
   CHECK(ledger.ledger_id() == id);
   auto history = ledger.history().value();
   REQUIRE(history.size() == 1);
   CHECK(history[0].status == RunStatus::kSucceeded);
   CHECK(ledger.verified_volumes("abc").value().empty());
   CHECK(ledger.placed_files("abc").value().empty());
+  REQUIRE(ledger.record_package_seen({"source", 1, "abc", "2026-11-01T00:00:00Z", {}}).has_value());
+}
+
+TEST_CASE("a schema 2 ledger is read as it is when opened read-only and migrated when opened to write") {
+  test::TestDir dir("ledger-migrate-2");
+  fs::path file = dir / "ledger.db";
+  {
+    auto ledger = open_ledger(file);
+    RunRecord run;
+    run.kind = RunKind::kImport;
+    run.source_id = "source";
+    run.sequence = 4;
+    auto run_id = ledger.begin_run(run).value();
+    REQUIRE(ledger.finish_run(run_id, RunStatus::kSucceeded, "abc", "done", 1, 2).has_value());
+  }
+  raw_sql(file, "DROP TABLE packages_seen; PRAGMA user_version = 2");
+
+  {
+    auto read_only = Ledger::open(file, LedgerAccess::kReadOnly);
+    REQUIRE(read_only.has_value());
+    auto freshness = read_only->freshness().value();
+    REQUIRE(freshness.size() == 1);
+    CHECK(freshness[0].last_success->sequence == 4);
+    CHECK(freshness[0].last_success_made_utc.empty());  // schema 2 never knew when packages were made
+    CHECK_FALSE(freshness[0].newest_seen.has_value());
+    CHECK(user_version(file) == 2);
+  }
+  auto ledger = open_ledger(file);
+  CHECK(user_version(file) == kLedgerSchemaVersion);
+  REQUIRE(ledger.record_package_seen({"source", 4, "abc", "2026-11-01T00:00:00Z", {}}).has_value());
+  CHECK(ledger.freshness().value()[0].last_success_made_utc == "2026-11-01T00:00:00Z");
 }
 
 TEST_CASE("verified volumes and placed files are kept per manifest until the package is applied") {
