@@ -23,9 +23,12 @@ namespace wsa::cli {
 
 namespace {
 
+// The gap check's options filled by CLI11 (--verify), and the options this command reads itself: kept
+// as the text given, which the JSON and the messages print back.
 struct GapsArgs {
+  verify::GapOptions options;  // the ledger and the progress are set once the command runs
   std::string content, metadata, state, request_out, report, server_query, powershell;
-  bool server = false, verify = false, json = false;
+  bool server = false, json = false;
 };
 
 std::string carried_by(const verify::FileGap& file) {
@@ -166,7 +169,7 @@ Runner define_gaps(CLI::App& app) {
   app.add_option("--powershell", args->powershell,
                  "PowerShell to run the server query with instead of Windows PowerShell 5.1 (tests)")
       ->group("");
-  app.add_flag("--verify", args->verify,
+  app.add_flag("--verify", args->options.verify_hashes,
                "Hash every referenced file (SHA-1 name and SHA-256), not only sizes");
   app.add_option("--state", args->state,
                  "Ledger (SQLite) that names the package that carried each missing file");
@@ -198,8 +201,7 @@ Runner define_gaps(CLI::App& app) {
     }
 
     Progress progress("checking content", 0, 0, !args->json && platform::is_terminal(stderr));
-    verify::GapOptions options;
-    options.verify_hashes = args->verify;
+    auto& options = args->options;
     options.ledger = ledger ? &*ledger : nullptr;
     options.progress = &progress;
     verify::GapReport report = args->server
