@@ -155,7 +155,7 @@ TEST_CASE("gaps --request-out writes a content request that lists each missing f
   std::set<std::string> listed;
   for (const auto& file : request->files) {
     CHECK(listed.insert(file.path).second);
-    CHECK(file.reason == "missing");
+    CHECK(file.problem == "missing");
     bool matches_catalog = false;
     for (const auto& entry : catalog_files(scene)) {
       matches_catalog = matches_catalog || (entry.path == file.path && entry.update_id == file.update_id &&
