@@ -157,7 +157,7 @@ void print_import(const importing::ImportReport& report, bool json_output) {
                           {"sequence", p.sequence},
                           {"source_id", p.source_id},
                           {"mode", p.mode},
-                          {"result", p.result},
+                          {"result", importing::to_string(p.result)},
                           {"files_placed", p.files_placed},
                           {"bytes_placed", p.bytes_placed},
                           {"files_already_present", p.files_already_present},
@@ -168,9 +168,11 @@ void print_import(const importing::ImportReport& report, bool json_output) {
                           {"metadata_imported", p.metadata_imported}});
     }
     json missing_files = json::array();
-    for (const auto& m : report.missing_details) {
+    json missing_paths = json::array();
+    for (const auto& m : report.missing) {
+      missing_paths.push_back(m.path);
       missing_files.push_back({{"path", m.path},
-                               {"reason", m.reason},
+                               {"reason", m.problem},
                                {"update_id", m.update_id},
                                {"title", m.title},
                                {"kb", m.kb}});
@@ -179,7 +181,7 @@ void print_import(const importing::ImportReport& report, bool json_output) {
                      {"dry_run", report.dry_run},
                      {"exit_code", static_cast<int>(report.exit_code)},
                      {"packages", packages},
-                     {"missing", report.missing},
+                     {"missing", missing_paths},
                      {"missing_files", missing_files},
                      {"incomplete", path_strings(report.incomplete)},
                      {"would_place", report.would_place},
@@ -206,13 +208,14 @@ void print_import(const importing::ImportReport& report, bool json_output) {
     return;
   }
   for (const auto& p : report.packages) {
-    if (p.result == "already applied") {
-      std::printf("%-16s %s (%s): nothing to do\n", p.result.c_str(), p.folder.c_str(), p.mode.c_str());
+    if (p.result == importing::PackageResult::kAlreadyApplied) {
+      std::printf("%-16s %s (%s): nothing to do\n", importing::to_string(p.result), p.folder.c_str(),
+                  p.mode.c_str());
       continue;
     }
-    std::printf("%-16s %s (%s): %llu file(s) placed (%s), %llu already present%s\n", p.result.c_str(),
-                p.folder.c_str(), p.mode.c_str(), static_cast<unsigned long long>(p.files_placed),
-                format_bytes(p.bytes_placed).c_str(),
+    std::printf("%-16s %s (%s): %llu file(s) placed (%s), %llu already present%s\n",
+                importing::to_string(p.result), p.folder.c_str(), p.mode.c_str(),
+                static_cast<unsigned long long>(p.files_placed), format_bytes(p.bytes_placed).c_str(),
                 static_cast<unsigned long long>(p.files_already_present),
                 p.metadata_imported ? ", metadata imported" : "");
     if (p.resumed) {
@@ -261,16 +264,16 @@ void print_import(const importing::ImportReport& report, bool json_output) {
                   m->kept.size());
     }
   }
-  if (!report.missing_details.empty()) {
-    std::printf("%zu content file(s) are missing here:\n", report.missing_details.size());
-    for (std::size_t i = 0; i < report.missing_details.size() && i < 20; ++i) {
-      const auto& f = report.missing_details[i];
+  if (!report.missing.empty()) {
+    std::printf("%zu content file(s) are missing here:\n", report.missing.size());
+    for (std::size_t i = 0; i < report.missing.size() && i < 20; ++i) {
+      const auto& f = report.missing[i];
       std::string update = f.title.empty() ? std::string() : "  needed by " + f.title;
       if (!f.kb.empty()) update += " (KB" + f.kb + ")";
-      std::printf("  %s (%s)%s\n", f.path.c_str(), f.reason.c_str(), update.c_str());
+      std::printf("  %s (%s)%s\n", f.path.c_str(), f.problem.c_str(), update.c_str());
     }
-    if (report.missing_details.size() > 20) {
-      std::printf("  ... and %zu more (use --json for all)\n", report.missing_details.size() - 20);
+    if (report.missing.size() > 20) {
+      std::printf("  ... and %zu more (use --json for all)\n", report.missing.size() - 20);
     }
     std::printf(
         "WSUS will show their updates as \"Failed to download\": carry them over with the next export.\n");

@@ -104,13 +104,13 @@ std::vector<std::string> carried_not_here(const verify::VerifiedPackage& package
   return paths;
 }
 
-PackageOutcome outcome_of(const PendingPackage& package, std::string result) {
+PackageOutcome outcome_of(const PendingPackage& package, PackageResult result) {
   PackageOutcome outcome;
   outcome.sequence = package.verified.manifest.sequence;
   outcome.source_id = package.verified.manifest.source_id;
   outcome.folder = package.found.folder_name;
   outcome.mode = manifest::to_string(package.verified.manifest.mode);
-  outcome.result = std::move(result);
+  outcome.result = result;
   outcome.volumes_hashed = package.volumes_hashed;
   outcome.volumes_skipped = package.volumes_skipped;
   return outcome;
@@ -120,7 +120,7 @@ PackageOutcome apply_package(const ImportOptions& options, state::Ledger& ledger
                              const PendingPackage& package, ImportReport& report) {
   const auto& m = package.verified.manifest;
   const auto& sha = package.verified.manifest_sha256;
-  PackageOutcome outcome = outcome_of(package, "applied");
+  PackageOutcome outcome = outcome_of(package, PackageResult::kApplied);
 
   state::RunRecord record;
   record.kind = state::RunKind::kImport;
@@ -201,6 +201,18 @@ void check_options(const ImportOptions& options) {
 
 }  // namespace
 
+const char* to_string(PackageResult result) {
+  switch (result) {
+    case PackageResult::kApplied:
+      return "applied";
+    case PackageResult::kAlreadyApplied:
+      return "already applied";
+    case PackageResult::kWouldApply:
+      return "would apply";
+  }
+  return "applied";
+}
+
 ImportReport run_import(const ImportOptions& options) {
   check_options(options);
   // A bad receipt key must not be found out after hours of placing content.
@@ -272,12 +284,12 @@ ImportReport run_import(const ImportOptions& options) {
 
   for (const auto& package : pending) {
     if (package.verdict == verify::OrderVerdict::kAlreadyApplied) {
-      report.packages.push_back(outcome_of(package, "already applied"));
+      report.packages.push_back(outcome_of(package, PackageResult::kAlreadyApplied));
       // Nothing to apply, but the gaps it left may still be open: say so again (exit 5), so a re-run
       // is as informative as the run it repeats and its receipt and request stay current.
       if (!options.dry_run) check_gaps(package.verified, options.content, ledger, report);
     } else if (options.dry_run) {
-      auto outcome = outcome_of(package, "would apply");
+      auto outcome = outcome_of(package, PackageResult::kWouldApply);
       outcome.files_placed = package.verified.manifest.inventory.carried_count;
       outcome.bytes_placed = package.verified.manifest.inventory.carried_bytes;
       report.packages.push_back(outcome);
