@@ -38,9 +38,9 @@ class OutputFile {
   enum class Mode { kCreateNew, kTruncate };
   // Opens `path`; kCreateNew fails if it exists (never overwrites).
   static Result<OutputFile> open(const fs::path& path, Mode mode);
-  OutputFile(OutputFile&&) noexcept;
-  OutputFile& operator=(OutputFile&&) noexcept;
-  ~OutputFile();
+  OutputFile(OutputFile&&) noexcept = default;
+  OutputFile& operator=(OutputFile&&) noexcept = default;
+  ~OutputFile() = default;  // closes a file not closed by close(), ignoring the result
 
   Result<void> write(const void* data, std::size_t size);
   // Flushes library buffers and the OS cache (fsync / FlushFileBuffers).
@@ -49,8 +49,11 @@ class OutputFile {
   const fs::path& path() const { return path_; }
 
  private:
+  struct CloseFile {
+    void operator()(std::FILE* file) const { std::fclose(file); }
+  };
   OutputFile(std::FILE* file, fs::path path) : file_(file), path_(std::move(path)) {}
-  std::FILE* file_ = nullptr;
+  std::unique_ptr<std::FILE, CloseFile> file_;
   fs::path path_;
 };
 

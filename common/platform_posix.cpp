@@ -53,24 +53,8 @@ Result<OutputFile> OutputFile::open(const fs::path& path, Mode mode) {
   return OutputFile(file, path);
 }
 
-OutputFile::OutputFile(OutputFile&& other) noexcept
-    : file_(std::exchange(other.file_, nullptr)), path_(std::move(other.path_)) {}
-
-OutputFile& OutputFile::operator=(OutputFile&& other) noexcept {
-  if (this != &other) {
-    if (file_ != nullptr) std::fclose(file_);
-    file_ = std::exchange(other.file_, nullptr);
-    path_ = std::move(other.path_);
-  }
-  return *this;
-}
-
-OutputFile::~OutputFile() {
-  if (file_ != nullptr) std::fclose(file_);
-}
-
 Result<void> OutputFile::write(const void* data, std::size_t size) {
-  if (size != 0 && std::fwrite(data, 1, size, file_) != size) {
+  if (size != 0 && std::fwrite(data, 1, size, file_.get()) != size) {
     return make_error(ExitCode::kOperational, path_.string(), "write failed: " + errno_text(errno),
                       "check free space on the target volume");
   }
@@ -78,7 +62,7 @@ Result<void> OutputFile::write(const void* data, std::size_t size) {
 }
 
 Result<void> OutputFile::sync() {
-  if (std::fflush(file_) != 0 || ::fsync(::fileno(file_)) != 0) {
+  if (std::fflush(file_.get()) != 0 || ::fsync(::fileno(file_.get())) != 0) {
     return make_error(ExitCode::kOperational, path_.string(), "flush to disk failed: " + errno_text(errno),
                       "check the media and free space");
   }
@@ -87,7 +71,7 @@ Result<void> OutputFile::sync() {
 
 Result<void> OutputFile::close() {
   if (file_ == nullptr) return {};
-  int rc = std::fclose(std::exchange(file_, nullptr));
+  int rc = std::fclose(file_.release());
   if (rc != 0)
     return make_error(ExitCode::kOperational, path_.string(), "close failed: " + errno_text(errno));
   return {};

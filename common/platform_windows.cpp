@@ -145,24 +145,8 @@ Result<OutputFile> OutputFile::open(const fs::path& path, Mode mode) {
   return OutputFile(file, path);
 }
 
-OutputFile::OutputFile(OutputFile&& other) noexcept
-    : file_(std::exchange(other.file_, nullptr)), path_(std::move(other.path_)) {}
-
-OutputFile& OutputFile::operator=(OutputFile&& other) noexcept {
-  if (this != &other) {
-    if (file_ != nullptr) std::fclose(file_);
-    file_ = std::exchange(other.file_, nullptr);
-    path_ = std::move(other.path_);
-  }
-  return *this;
-}
-
-OutputFile::~OutputFile() {
-  if (file_ != nullptr) std::fclose(file_);
-}
-
 Result<void> OutputFile::write(const void* data, std::size_t size) {
-  if (size != 0 && std::fwrite(data, 1, size, file_) != size) {
+  if (size != 0 && std::fwrite(data, 1, size, file_.get()) != size) {
     return make_error(ExitCode::kOperational, path_.string(), "write failed",
                       "check free space on the target volume");
   }
@@ -170,7 +154,7 @@ Result<void> OutputFile::write(const void* data, std::size_t size) {
 }
 
 Result<void> OutputFile::sync() {
-  if (std::fflush(file_) != 0 || _commit(_fileno(file_)) != 0) {
+  if (std::fflush(file_.get()) != 0 || _commit(_fileno(file_.get())) != 0) {
     return make_error(ExitCode::kOperational, path_.string(), "flush to disk failed",
                       "check the media and free space");
   }
@@ -179,7 +163,7 @@ Result<void> OutputFile::sync() {
 
 Result<void> OutputFile::close() {
   if (file_ == nullptr) return {};
-  if (std::fclose(std::exchange(file_, nullptr)) != 0) {
+  if (std::fclose(file_.release()) != 0) {
     return make_error(ExitCode::kOperational, path_.string(), "close failed");
   }
   return {};

@@ -95,6 +95,24 @@ Result<void> require_ed25519(const EVP_PKEY* key, const fs::path& file) {
       kKeygenHint);
 }
 
+// The one key in PEM `text`, read by `read` (PEM_read_bio_PUBKEY or PEM_read_bio_PrivateKey); an
+// error naming `pem_file` unless it is an Ed25519 key. `kind` says what the file should have held.
+using PemReader = EVP_PKEY* (*)(BIO*, EVP_PKEY**, pem_password_cb*, void*);
+Result<std::shared_ptr<EVP_PKEY>> read_ed25519_pem(std::string_view text, const fs::path& pem_file,
+                                                   PemReader read, const char* kind) {
+  BioPtr bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
+  if (!bio) return make_error(ExitCode::kOperational, pem_file.string(), "out of memory reading the key");
+  EVP_PKEY* raw = read(bio.get(), nullptr, &no_passphrase, nullptr);
+  ERR_clear_error();
+  if (raw == nullptr) {
+    return make_error(ExitCode::kOperational, pem_file.string(), std::string("is not a PEM ") + kind,
+                      kKeygenHint);
+  }
+  auto key = own(raw);
+  if (auto checked = require_ed25519(raw, pem_file); !checked) return std::unexpected(checked.error());
+  return key;
+}
+
 std::string bio_contents(BIO* bio) {
   char* data = nullptr;
   long length = BIO_get_mem_data(bio, &data);
@@ -118,17 +136,10 @@ Result<PublicKey> PublicKey::load(const fs::path& pem_file) {
                       "holds a private key; trust is given with the public key file",
                       "give the '.pub' file that 'wsus-airgap keygen' wrote beside the '.key' file");
   }
-  BioPtr bio(BIO_new_mem_buf(text->data(), static_cast<int>(text->size())));
-  if (!bio) return make_error(ExitCode::kOperational, pem_file.string(), "out of memory reading the key");
-  EVP_PKEY* raw = PEM_read_bio_PUBKEY(bio.get(), nullptr, &no_passphrase, nullptr);
-  ERR_clear_error();
-  if (raw == nullptr) {
-    return make_error(ExitCode::kOperational, pem_file.string(),
-                      "is not a PEM public key (\"BEGIN PUBLIC KEY\")", kKeygenHint);
-  }
+  auto pkey = read_ed25519_pem(*text, pem_file, &PEM_read_bio_PUBKEY, "public key (\"BEGIN PUBLIC KEY\")");
+  if (!pkey) return std::unexpected(pkey.error());
   PublicKey key;
-  key.key_ = own(raw);
-  if (auto checked = require_ed25519(raw, pem_file); !checked) return std::unexpected(checked.error());
+  key.key_ = std::move(*pkey);
   return key;
 }
 
@@ -213,17 +224,11 @@ Result<SigningKey> SigningKey::load(const fs::path& pem_file) {
                       "holds a public key; signing needs the private key",
                       "give the '.key' file that 'wsus-airgap keygen' wrote beside the '.pub' file");
   }
-  BioPtr bio(BIO_new_mem_buf(text.text.data(), static_cast<int>(text.text.size())));
-  if (!bio) return make_error(ExitCode::kOperational, pem_file.string(), "out of memory reading the key");
-  EVP_PKEY* raw = PEM_read_bio_PrivateKey(bio.get(), nullptr, &no_passphrase, nullptr);
-  ERR_clear_error();
-  if (raw == nullptr) {
-    return make_error(ExitCode::kOperational, pem_file.string(),
-                      "is not a PEM private key (\"BEGIN PRIVATE KEY\")", kKeygenHint);
-  }
+  auto pkey =
+      read_ed25519_pem(text.text, pem_file, &PEM_read_bio_PrivateKey, "private key (\"BEGIN PRIVATE KEY\")");
+  if (!pkey) return std::unexpected(pkey.error());
   SigningKey key;
-  key.key_ = own(raw);
-  if (auto checked = require_ed25519(raw, pem_file); !checked) return std::unexpected(checked.error());
+  key.key_ = std::move(*pkey);
   return key;
 }
 

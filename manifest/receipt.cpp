@@ -45,15 +45,6 @@ std::string read_identifier(const JsonObjectReader& reader, std::string_view nam
   return text;
 }
 
-std::string read_utc_field(const JsonObjectReader& reader, std::string_view name) {
-  std::string text = reader.string(name);
-  if (!parse_utc(text)) {
-    throw JsonRefusal{"field " + reader.label(name) + " \"" + printable(text) +
-                      "\" is not a UTC time like 2026-11-25T08:00:00Z"};
-  }
-  return text;
-}
-
 std::string read_sha256_or_empty(const JsonObjectReader& reader, std::string_view name) {
   std::string text = reader.string(name);
   if (!text.empty() && !is_lower_hex(text, 64)) {
@@ -169,24 +160,6 @@ void refuse_oversize(std::string_view what, std::size_t bytes, std::size_t files
 
 // The version is read before anything else: a newer file may have fields this reader does not know, and
 // the useful message then is "upgrade", not "unknown field".
-Result<void> check_version(const JsonObjectReader& top, int supported, std::string_view what,
-                           const std::string& where, const char* older_hint) {
-  auto version = top.integer("format_version");
-  if (version < supported) {
-    return make_error(ExitCode::kIntegrity, where,
-                      std::string(what) + " format version " + std::to_string(version) +
-                          " is older than this wsus-airgap reads (" + std::to_string(supported) + ")",
-                      older_hint);
-  }
-  if (version > supported) {
-    return make_error(ExitCode::kIntegrity, where,
-                      "was written by a newer wsus-airgap (" + std::string(what) + " format " +
-                          std::to_string(version) + "); this one reads format " + std::to_string(supported) +
-                          ": upgrade wsus-airgap on this server");
-  }
-  return {};
-}
-
 std::string kind_of(const json& document) {
   if (!document.is_object()) return {};
   auto found = document.find("kind");
@@ -273,8 +246,8 @@ Result<Receipt> parse_receipt(std::string_view bytes, const std::string& where, 
     json document = parse_strict_json(bytes, kMaxReceiptBytes);
     JsonObjectReader top(document, "");
     if (auto version =
-            check_version(top, kReceiptFormatVersion, "receipt", where,
-                          "write the receipt again with a current wsus-airgap on the offline server");
+            check_format_version(top, kReceiptFormatVersion, "receipt", "receipt", where,
+                                 "write the receipt again with a current wsus-airgap on the offline server");
         !version) {
       return std::unexpected(version.error());
     }
@@ -357,8 +330,8 @@ Result<ContentRequest> parse_request(std::string_view bytes, const std::string& 
     json document = parse_strict_json(bytes, kMaxReceiptBytes, files.array());
     JsonObjectReader top(document, "");
     if (auto version =
-            check_version(top, kRequestFormatVersion, "content request", where,
-                          "make the request again with a current wsus-airgap on the offline server");
+            check_format_version(top, kRequestFormatVersion, "content request", "content request", where,
+                                 "make the request again with a current wsus-airgap on the offline server");
         !version) {
       return std::unexpected(version.error());
     }

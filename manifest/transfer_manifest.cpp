@@ -98,15 +98,6 @@ PinnedFile read_pinned(const JsonObjectReader& reader) {
   return file;
 }
 
-std::string read_utc(const JsonObjectReader& reader, std::string_view name) {
-  std::string text = reader.string(name);
-  if (!parse_utc(text)) {
-    throw JsonRefusal{"field " + reader.label(name) + " \"" + printable(text) +
-                      "\" is not a UTC time like 2026-11-25T08:00:00Z"};
-  }
-  return text;
-}
-
 std::string read_printable(const JsonObjectReader& reader, std::string_view name, std::size_t max_length,
                            bool allow_empty) {
   std::string text = reader.string(name);
@@ -148,11 +139,11 @@ TransferManifest read_manifest(const json& document) {
   if (!manifest.previous_manifest_sha256.empty() && !is_lower_hex(manifest.previous_manifest_sha256, 64)) {
     throw JsonRefusal{"field previous_manifest_sha256 is neither empty nor 64 lower-case hex characters"};
   }
-  manifest.created_utc = read_utc(top, "created_utc");
+  manifest.created_utc = read_utc_field(top, "created_utc");
   if (!top.is_null("expires_utc")) {
     // Any time, even one before created_utc: a package that has expired is refused as expired by the
     // order rules (exit 4), never as a damaged manifest that would stop the other packages too.
-    manifest.expires_utc = read_utc(top, "expires_utc");
+    manifest.expires_utc = read_utc_field(top, "expires_utc");
   }
   auto mode = top.string("mode");
   if (mode == to_string(PackageMode::kFull)) {
@@ -215,6 +206,35 @@ TransferManifest read_manifest(const json& document) {
 
 }  // namespace
 
+Result<void> check_format_version(const JsonObjectReader& top, int supported, std::string_view what,
+                                  std::string_view what_in_newer, const std::string& where,
+                                  const char* older_hint) {
+  auto version = top.integer("format_version");
+  if (version < supported) {
+    return make_error(ExitCode::kIntegrity, where,
+                      std::string(what) + " format version " + std::to_string(version) +
+                          " is older than this wsus-airgap reads (" + std::to_string(supported) + ")",
+                      older_hint);
+  }
+  if (version > supported) {
+    std::string named = what_in_newer.empty() ? std::string() : std::string(what_in_newer) + " ";
+    return make_error(ExitCode::kIntegrity, where,
+                      "was written by a newer wsus-airgap (" + named + "format " + std::to_string(version) +
+                          "); this one reads format " + std::to_string(supported) +
+                          ": upgrade wsus-airgap on this server");
+  }
+  return {};
+}
+
+std::string read_utc_field(const JsonObjectReader& reader, std::string_view name) {
+  std::string text = reader.string(name);
+  if (!parse_utc(text)) {
+    throw JsonRefusal{"field " + reader.label(name) + " \"" + printable(text) +
+                      "\" is not a UTC time like 2026-11-25T08:00:00Z"};
+  }
+  return text;
+}
+
 const char* to_string(PackageMode mode) {
   return mode == PackageMode::kFull ? "full" : "incremental";
 }
@@ -263,19 +283,11 @@ Result<TransferManifest> parse_manifest(std::string_view text, const std::string
     JsonObjectReader top(document, "");
     // The version is read first: a newer manifest may have fields this reader does not know, and the
     // useful message then is "upgrade", not "unknown field".
-    auto version = top.integer("format_version");
-    if (version < kManifestFormatVersion) {
-      return make_error(ExitCode::kIntegrity, where,
-                        "manifest format version " + std::to_string(version) +
-                            " is older than this wsus-airgap reads (" +
-                            std::to_string(kManifestFormatVersion) + ")",
-                        "export the package again with a current wsus-airgap on the connected server");
-    }
-    if (version > kManifestFormatVersion) {
-      return make_error(ExitCode::kIntegrity, where,
-                        "was written by a newer wsus-airgap (format " + std::to_string(version) +
-                            "); this one reads format " + std::to_string(kManifestFormatVersion) +
-                            ": upgrade wsus-airgap on this server");
+    if (auto version = check_format_version(top, kManifestFormatVersion, "manifest", "", where,
+                                            "export the package again with a current wsus-airgap on the "
+                                            "connected server");
+        !version) {
+      return std::unexpected(version.error());
     }
     top.refuse_unknown({"format_version", "source_id", "source_host", "sequence", "previous_manifest_sha256",
                         "created_utc", "expires_utc", "mode", "metadata", "volumes", "inventory",

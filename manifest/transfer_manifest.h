@@ -9,6 +9,10 @@
 
 #include "common/error.h"
 
+namespace wsa {
+class JsonObjectReader;
+}
+
 namespace wsa::manifest {
 
 // Bumped on any incompatible change; readers refuse both older and newer versions.
@@ -89,5 +93,16 @@ std::string utc_now();
 std::optional<std::int64_t> parse_utc(std::string_view text);  // seconds since the epoch
 // Seconds since the epoch as "YYYY-MM-DDTHH:MM:SSZ" (years 0000-9999; clamped outside them).
 std::string format_utc(std::int64_t seconds);
+// The field `name` of a JSON file that crosses the gap, which must be such a time; throws JsonRefusal
+// naming the field otherwise (common/strict_json.h).
+std::string read_utc_field(const JsonObjectReader& reader, std::string_view name);
+
+// Refuses (kIntegrity, naming `where`) a top-level format_version other than `supported`; read before
+// any other field, since a newer file may hold fields this reader does not know and the useful message
+// is then "upgrade". `what` names the format in the older message ("receipt format version 0 is
+// older..."), `what_in_newer` in the newer one ("(receipt format 2)"; the manifest's says "(format 2)").
+Result<void> check_format_version(const JsonObjectReader& top, int supported, std::string_view what,
+                                  std::string_view what_in_newer, const std::string& where,
+                                  const char* older_hint);
 
 }  // namespace wsa::manifest

@@ -66,19 +66,11 @@ Result<std::vector<Signature>> parse_signatures(std::string_view text, const std
     json document = parse_strict_json(text, kMaxManifestBytes);
     JsonObjectReader top(document, "");
     // The version is read before anything else: a newer file may have fields this reader does not know.
-    auto version = top.integer("format_version");
-    if (version < kSignaturesFormatVersion) {
-      return make_error(ExitCode::kIntegrity, where,
-                        "signatures format version " + std::to_string(version) +
-                            " is older than this wsus-airgap reads (" +
-                            std::to_string(kSignaturesFormatVersion) + ")",
-                        "export the package again with a current wsus-airgap on the connected server");
-    }
-    if (version > kSignaturesFormatVersion) {
-      return make_error(ExitCode::kIntegrity, where,
-                        "was written by a newer wsus-airgap (signatures format " + std::to_string(version) +
-                            "); this one reads format " + std::to_string(kSignaturesFormatVersion) +
-                            ": upgrade wsus-airgap on this server");
+    if (auto version = check_format_version(top, kSignaturesFormatVersion, "signatures", "signatures", where,
+                                            "export the package again with a current wsus-airgap on the "
+                                            "connected server");
+        !version) {
+      return std::unexpected(version.error());
     }
     top.refuse_unknown({"format_version", "algorithm", "signatures"});
     if (auto algorithm = top.string("algorithm"); algorithm != kAlgorithm) {
