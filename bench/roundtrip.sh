@@ -4,7 +4,8 @@
 # (lower is better for wsus-airgap), the bytes the import read as a multiple of the volumes' size and
 # the import's peak memory.
 #   bench/roundtrip.sh [files] [max-file-size] [small-files] [small-max-size] [build-dir]
-#   defaults: 5000 files up to 16M (about 1.5 GiB), then 100000 files up to 8K (about 400 MiB);
+#   defaults: 5000 files up to 16M (about 1.9 GiB; 14M gives 1.4 GiB), then 100000 files up to 8K
+#   (about 500 MiB);
 #   small-files 0 skips the second tree.
 # Build first (scripts/build.sh). Uses a work folder under the build folder (removed at the end).
 # Needs rsync, strace and /usr/bin/time (scripts/deps.sh --tests). Page cache warm for every command alike:
@@ -42,6 +43,7 @@ cat >"$work/io-hook.sh" <<EOF
 #!/bin/sh
 [ "\$1" = writing-receipt ] || exit 0
 cat /proc/\$PPID/io > "$work/import-io.txt"
+grep VmHWM /proc/\$PPID/status > "$work/import-hwm.txt"
 EOF
 chmod +x "$work/io-hook.sh"
 
@@ -79,7 +81,7 @@ run_tree() {
 
   # The bytes read from the volumes themselves, counted by strace on a second import into an empty
   # folder (untimed): every read()/pread() on a volume's file descriptor, summed.
-  local volume_bytes volume_read=0 rchar read_bytes rss_kib
+  local volume_bytes volume_read=0 rchar read_bytes rss_kib own_kib
   volume_bytes=$(cat "$tree"/media/wsus-airgap-000001/content.tar.* | wc -c)
   if command -v strace >/dev/null; then
     rm -rf "$tree/dst" "$tree/import.sqlite" "$tree/wsus-airgap-verified" "$tree/sim-state.json"
@@ -91,9 +93,12 @@ run_tree() {
       --state "$tree/import.sqlite" --wsusutil "$sim" >/dev/null
     volume_read=$(sed -n 's/.*) *= *\([0-9][0-9]*\)$/\1/p' "$tree/strace.txt" | awk '{s += $1} END {printf "%.0f", s}')
   fi
-  rchar=$(sed -n 's/^rchar: //p' "$work/import-io.txt")
-  read_bytes=$(sed -n 's/^read_bytes: //p' "$work/import-io.txt")
+  # A run that never reached its last step (it failed: see its exit above) leaves no counters: 0.
+  rchar=$(sed -n 's/^rchar: //p' "$work/import-io.txt" 2>/dev/null || true)
+  read_bytes=$(sed -n 's/^read_bytes: //p' "$work/import-io.txt" 2>/dev/null || true)
   rss_kib=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$tree/import-time.txt")
+  own_kib=$(awk '{print $2}' "$work/import-hwm.txt" 2>/dev/null || true)
+  rchar=${rchar:-0} read_bytes=${read_bytes:-0} own_kib=${own_kib:-0}
 
   printf '%-34s %8s s\n' "cp -a" "$t_cp" "cp -a; sync" "$t_cp_sync" "rsync -a --fsync" "$t_rsync" \
     "sha256sum (all files)" "$t_sha"
@@ -107,7 +112,8 @@ run_tree() {
     "$(ratio "$volume_read" "$volume_bytes")"
   printf '%-34s %8s MiB read in all (/proc rchar, %sx the volumes), %s MiB from storage (read_bytes)\n' \
     "import bytes read, all files" "$(mib "$rchar")" "$(ratio "$rchar" "$volume_bytes")" "$(mib "$read_bytes")"
-  printf '%-34s %8s MiB peak RSS (/usr/bin/time -v)\n' "import memory" "$(awk "BEGIN{printf \"%.0f\", $rss_kib / 1024}")"
+  printf '%-34s %8s MiB peak RSS of the import process (VmHWM); %s MiB of it or wsusutil, the larger (time -v)\n' \
+    "import memory" "$(awk "BEGIN{printf \"%.0f\", $own_kib / 1024}")" "$(awk "BEGIN{printf \"%.0f\", $rss_kib / 1024}")"
   rm -rf "$tree"
 }
 
