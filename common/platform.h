@@ -35,7 +35,9 @@ bool is_terminal(std::FILE* stream);
 // A file opened for writing whose contents can be forced to stable storage before a rename.
 class OutputFile {
  public:
-  enum class Mode { kCreateNew, kTruncate };
+  // kCreateNewUnbuffered: as kCreateNew, without a library buffer, for writers of large blocks (each
+  // write goes straight to the system; no stat of the file to size a buffer).
+  enum class Mode { kCreateNew, kTruncate, kCreateNewUnbuffered };
   // Opens `path`; kCreateNew fails if it exists (never overwrites).
   static Result<OutputFile> open(const fs::path& path, Mode mode);
   OutputFile(OutputFile&&) noexcept = default;
@@ -56,6 +58,14 @@ class OutputFile {
   std::unique_ptr<std::FILE, CloseFile> file_;
   fs::path path_;
 };
+
+// Durability paid per batch instead of per file: forces the data of `files` (written and closed, all
+// inside `folder`) to stable storage, as cheaply as the platform allows: on Linux one syncfs() of the
+// folder's file system for the whole batch; elsewhere one flush per file (fsync / FlushFileBuffers).
+Result<void> sync_files(const fs::path& folder, const std::vector<fs::path>& files);
+// Makes the names created or renamed into `folder` durable (fsync of the folder on POSIX; on Windows
+// NTFS journals them and a folder cannot be flushed without administrator rights: nothing to do).
+Result<void> sync_folder(const fs::path& folder);
 
 // Opens a file for binary reading; nullptr (with errno-style message in `why`) when it cannot.
 std::FILE* open_for_reading(const fs::path& path, std::string* why);

@@ -38,7 +38,7 @@ bool is_terminal(std::FILE* stream) {
 }
 
 Result<OutputFile> OutputFile::open(const fs::path& path, Mode mode) {
-  int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (mode == Mode::kCreateNew ? O_EXCL : O_TRUNC);
+  int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (mode == Mode::kTruncate ? O_TRUNC : O_EXCL);
   int fd = ::open(path.c_str(), flags, 0644);
   if (fd < 0) {
     int err = errno;
@@ -50,6 +50,7 @@ Result<OutputFile> OutputFile::open(const fs::path& path, Mode mode) {
     ::close(fd);
     return make_error(ExitCode::kOperational, path.string(), "cannot open: " + errno_text(errno));
   }
+  if (mode == Mode::kCreateNewUnbuffered) std::setvbuf(file, nullptr, _IONBF, 0);
   return OutputFile(file, path);
 }
 
@@ -74,6 +75,49 @@ Result<void> OutputFile::close() {
   int rc = std::fclose(file_.release());
   if (rc != 0)
     return make_error(ExitCode::kOperational, path_.string(), "close failed: " + errno_text(errno));
+  return {};
+}
+
+Result<void> sync_files(const fs::path& folder, const std::vector<fs::path>& files) {
+#ifdef __linux__
+  (void)files;
+  int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return make_error(ExitCode::kOperational, folder.string(), "cannot open: " + errno_text(errno));
+  int rc = ::syncfs(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) {
+    return make_error(ExitCode::kOperational, folder.string(), "flush to disk failed: " + errno_text(err),
+                      "check the content volume and its free space");
+  }
+  return {};
+#else
+  (void)folder;
+  for (const auto& file : files) {
+    int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return make_error(ExitCode::kOperational, file.string(), "cannot open: " + errno_text(errno));
+    int rc = ::fsync(fd);
+    int err = errno;
+    ::close(fd);
+    if (rc != 0) {
+      return make_error(ExitCode::kOperational, file.string(), "flush to disk failed: " + errno_text(err),
+                        "check the content volume and its free space");
+    }
+  }
+  return {};
+#endif
+}
+
+Result<void> sync_folder(const fs::path& folder) {
+  int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return make_error(ExitCode::kOperational, folder.string(), "cannot open: " + errno_text(errno));
+  int rc = ::fsync(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) {
+    return make_error(ExitCode::kOperational, folder.string(), "flush to disk failed: " + errno_text(err),
+                      "check the content volume and its free space");
+  }
   return {};
 }
 

@@ -129,7 +129,7 @@ bool is_terminal(std::FILE* stream) {
 Result<OutputFile> OutputFile::open(const fs::path& path, Mode mode) {
   HANDLE handle =
       CreateFileW(long_path(path).c_str(), GENERIC_WRITE, 0, nullptr,
-                  mode == Mode::kCreateNew ? CREATE_NEW : CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
+                  mode == Mode::kTruncate ? CREATE_ALWAYS : CREATE_NEW, FILE_ATTRIBUTE_NORMAL, nullptr);
   if (handle == INVALID_HANDLE_VALUE) {
     DWORD err = GetLastError();
     return make_error(
@@ -142,6 +142,7 @@ Result<OutputFile> OutputFile::open(const fs::path& path, Mode mode) {
     CloseHandle(handle);
     return make_error(ExitCode::kOperational, path.string(), "cannot open the file for writing");
   }
+  if (mode == Mode::kCreateNewUnbuffered) std::setvbuf(file, nullptr, _IONBF, 0);
   return OutputFile(file, path);
 }
 
@@ -166,6 +167,29 @@ Result<void> OutputFile::close() {
   if (std::fclose(file_.release()) != 0) {
     return make_error(ExitCode::kOperational, path_.string(), "close failed");
   }
+  return {};
+}
+
+Result<void> sync_files(const fs::path&, const std::vector<fs::path>& files) {
+  for (const auto& file : files) {
+    HANDLE handle = CreateFileW(long_path(file).c_str(), GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE,
+                                nullptr, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
+    if (handle == INVALID_HANDLE_VALUE) {
+      return make_error(ExitCode::kOperational, file.string(), "cannot open: " + last_error_text());
+    }
+    BOOL flushed = FlushFileBuffers(handle);
+    DWORD err = GetLastError();
+    CloseHandle(handle);
+    if (!flushed) {
+      return make_error(ExitCode::kOperational, file.string(),
+                        "flush to disk failed: " + last_error_text(err),
+                        "check the content volume and its free space");
+    }
+  }
+  return {};
+}
+
+Result<void> sync_folder(const fs::path&) {
   return {};
 }
 

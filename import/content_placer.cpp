@@ -1,12 +1,17 @@
 #include "import/content_placer.h"
 
+#include <boost/filesystem/directory.hpp>
 #include <boost/filesystem/operations.hpp>
 
+#include <charconv>
+#include <set>
+#include <utility>
 #include <vector>
 
 #include "common/digest.h"
 #include "common/platform.h"
 #include "common/progress.h"
+#include "common/test_hook.h"
 #include "manifest/inventory.h"
 #include "verify/volume_reader.h"
 #include "wsus/content_name.h"
@@ -23,67 +28,36 @@ Result<std::optional<manifest::InventoryEntry>> next_carried(manifest::Inventory
   }
 }
 
-bool already_present(const fs::path& target, const manifest::InventoryEntry& entry) {
-  boost::system::error_code ec;
-  if (!fs::is_regular_file(target, ec) || fs::file_size(target, ec) != entry.size || ec) return false;
-  auto digests = hash_file(target);
-  return digests && digests->sha256_hex == entry.sha256_hex;
-}
-
-// Streams the current volume entry to `sink` (which may be null to discard), hashing it once.
-Result<Digests> drain_entry(verify::VolumeReader& volumes, platform::OutputFile* sink, Progress* progress) {
-  std::vector<char> buffer(kIoBlockSize);
-  DualHasher hasher;
-  while (true) {
-    auto got = volumes.read(buffer.data(), buffer.size());
-    if (!got) return std::unexpected(got.error());
-    if (*got == 0) break;
-    hasher.update(buffer.data(), *got);
-    if (sink != nullptr) {
-      if (auto written = sink->write(buffer.data(), *got); !written) return std::unexpected(written.error());
+// The names in one `XX/` folder, read once (no stat per file) when the inventory, which is in path
+// order, reaches that folder: a file whose name is not there is new and costs no look at the disk.
+class FolderNames {
+ public:
+  explicit FolderNames(fs::path content) : content_(std::move(content)) {}
+  bool contains(const std::string& path) {
+    std::string prefix = path.substr(0, 2);
+    if (prefix != prefix_) {
+      prefix_ = prefix;
+      names_.clear();
+      boost::system::error_code ec;
+      for (fs::directory_iterator it(content_ / prefix, ec), end; !ec && it != end; it.increment(ec))
+        names_.insert(it->path().filename().string());
     }
-    if (progress != nullptr) progress->advance(*got, 0);
+    return names_.contains(path.substr(3));
   }
-  return hasher.finish();
-}
 
-Result<void> place_one(verify::VolumeReader& volumes, const manifest::InventoryEntry& entry,
-                       const fs::path& content, const fs::path& staging, const std::string& package,
-                       Progress* progress) {
-  fs::path target = content / entry.path;
-  fs::path temp = staging / (entry.path.substr(3) + ".partial");
-  auto file = platform::OutputFile::open(temp, platform::OutputFile::Mode::kTruncate);
-  if (!file) return std::unexpected(file.error());
-  auto digests = drain_entry(volumes, &*file, progress);
-  auto discard = [&] {
-    (void)file->close();
-    boost::system::error_code ignored;
-    fs::remove(temp, ignored);
-  };
-  if (!digests) {
-    discard();
-    return std::unexpected(digests.error());
-  }
-  if (digests->size != entry.size || digests->sha256_hex != entry.sha256_hex ||
-      digests->sha1_hex != entry.sha1_hex) {
-    discard();
-    return make_error(ExitCode::kIntegrity, package + ": " + entry.path,
-                      "the bytes in the volume do not match the signed inventory (size, SHA-256 or SHA-1)",
-                      "the media was altered or damaged: nothing of this file was placed; export again");
-  }
-  if (auto synced = file->sync(); !synced) return synced;
-  if (auto closed = file->close(); !closed) return closed;
-  boost::system::error_code ec;
-  fs::create_directories(target.parent_path(), ec);
-  if (!ec) fs::rename(temp, target, ec);
-  if (ec) {
-    std::string why = ec.message();  // the rename's error, not the clean-up's
-    boost::system::error_code ignored;
-    fs::remove(temp, ignored);
-    return make_error(ExitCode::kOperational, target.string(), "cannot move into place: " + why,
-                      "check permissions and free space on the content volume");
-  }
-  return {};
+ private:
+  fs::path content_;
+  std::string prefix_;
+  std::set<std::string> names_;
+};
+
+bool already_present(const fs::path& target, const manifest::InventoryEntry& entry,
+                     std::optional<std::int64_t>& mtime_ns) {
+  auto facts = platform::file_facts(target);
+  if (!facts || !facts->regular || facts->size != entry.size) return false;
+  auto digests = hash_file(target);
+  mtime_ns = facts->mtime_ns;
+  return digests && digests->sha256_hex == entry.sha256_hex;
 }
 
 // A file an interrupted run placed is trusted without reading it when its size and time are unchanged:
@@ -96,22 +70,44 @@ bool placed_before(const PlacementResume* resume, const fs::path& target,
   if (found == resume->placed_before.end()) return false;
   const state::PlacedFile& placed = found->second;
   if (placed.size != entry.size || placed.sha256_hex != entry.sha256_hex) return false;
-  boost::system::error_code ec;
-  if (!fs::is_regular_file(target, ec) || fs::file_size(target, ec) != placed.size || ec) return false;
-  auto mtime = platform::modification_time_ns(target);
-  return mtime && *mtime == placed.mtime_ns;
+  auto facts = platform::file_facts(target);
+  return facts && facts->regular && facts->size == placed.size && facts->mtime_ns == placed.mtime_ns;
 }
 
-// Batches the ledger writes: one transaction per file would cost an fsync each.
-class PlacementRecorder {
+// Streams the current entry into `staging`, hashing it once; refuses bytes that differ from the
+// inventory. The file is whole and closed (not yet flushed) when this returns.
+Result<void> stage_one(verify::VolumeReader& volumes, const manifest::InventoryEntry& entry,
+                       const fs::path& staged, std::vector<char>& buffer, const std::string& package,
+                       Progress* progress) {
+  auto file = platform::OutputFile::open(staged, platform::OutputFile::Mode::kCreateNewUnbuffered);
+  if (!file) return std::unexpected(file.error());
+  DualHasher hasher;
+  while (true) {
+    auto got = volumes.read(buffer.data(), buffer.size());
+    if (!got) return std::unexpected(got.error());
+    if (*got == 0) break;
+    hasher.update(buffer.data(), *got);
+    if (auto written = file->write(buffer.data(), *got); !written) return written;
+    if (progress != nullptr) progress->advance(*got, 0);
+  }
+  auto digests = hasher.finish();
+  if (digests.size != entry.size || digests.sha256_hex != entry.sha256_hex ||
+      digests.sha1_hex != entry.sha1_hex) {
+    return make_error(ExitCode::kIntegrity, package + ": " + entry.path,
+                      "the bytes in the volume do not match the signed inventory (size, SHA-256 or SHA-1)",
+                      "the media was altered or damaged: nothing of this file was placed; export again");
+  }
+  return file->close();
+}
+
+// Batches the ledger writes of files found intact: one transaction per file would cost an fsync each.
+class PresentRecorder {
  public:
-  explicit PlacementRecorder(PlacementResume* resume) : resume_(resume) {}
-  Result<void> add(const fs::path& target, const manifest::InventoryEntry& entry) {
+  explicit PresentRecorder(PlacementResume* resume) : resume_(resume) {}
+  Result<void> add(const manifest::InventoryEntry& entry, std::int64_t mtime_ns) {
     if (resume_ == nullptr || !resume_->record) return {};
-    auto mtime = platform::modification_time_ns(target);
-    if (!mtime) return std::unexpected(mtime.error());
-    pending_.push_back({entry.path, entry.size, *mtime, entry.sha256_hex});
-    if (pending_.size() >= kBatch) return flush();
+    pending_.push_back({entry.path, entry.size, mtime_ns, entry.sha256_hex});
+    if (pending_.size() >= kPlacementBatchFiles) return flush();
     return {};
   }
   Result<void> flush() {
@@ -122,13 +118,181 @@ class PlacementRecorder {
   }
 
  private:
-  static constexpr std::size_t kBatch = 256;
   PlacementResume* resume_;
   std::vector<state::PlacedFile> pending_;
 };
 
-Result<Placement> place_entries(const verify::VerifiedPackage& package, const fs::path& content,
-                                Progress* progress, PlacementResume* resume, PlacementRecorder& recorder);
+std::size_t batch_files() {
+  auto text = platform::environment("WSUS_AIRGAP_TEST_BATCH_FILES");
+  std::size_t value = 0;
+  if (!text || std::from_chars(text->data(), text->data() + text->size(), value).ec != std::errc() ||
+      value == 0 || value > 100000)
+    return kPlacementBatchFiles;
+  return value;
+}
+
+struct Staged {
+  std::vector<bool> carried;  // one bit per carried inventory file, in order: staged by this pass
+  std::uint64_t count = 0;
+};
+
+// Pass one: every entry read once from the media, each new file written to staging; every volume's
+// digest checked on the same bytes by the reader. Nothing in XX/ changes.
+Result<Staged> stage_entries(const verify::VerifiedPackage& package, const fs::path& content,
+                             const fs::path& staging, Progress* progress, PlacementResume* resume,
+                             Placement& placement) {
+  const std::string what = package.found.folder_name;
+  auto inventory = manifest::InventoryReader::open(package.inventory);
+  if (!inventory) return std::unexpected(inventory.error());
+  std::vector<verify::VolumeReader::Expected> expected;
+  for (std::size_t i = 0; i < package.manifest.volumes.size(); ++i) {
+    const auto& volume = package.manifest.volumes[i];
+    bool before =
+        resume != nullptr && i < resume->volume_hashed_before.size() && resume->volume_hashed_before[i];
+    expected.push_back({volume.size, before ? std::string() : volume.sha256_hex});
+    ++(before ? placement.volumes_skipped : placement.volumes_hashed);
+  }
+  auto volumes =
+      verify::VolumeReader::open(package.volumes, expected, [&](std::size_t index) -> Result<void> {
+        if (resume == nullptr || !resume->volume_verified) return {};
+        return resume->volume_verified(index);
+      });
+  if (!volumes) return std::unexpected(volumes.error());
+  // An integrity error inside a hashed volume is said as the volume's, when its digest differs too.
+  auto refuse = [&](const Error& error) -> Result<Staged> {
+    if (error.code != ExitCode::kIntegrity) return std::unexpected(error);
+    return std::unexpected(volumes->explain(error));
+  };
+
+  FolderNames present(content);
+  PresentRecorder recorder(resume);
+  std::vector<char> buffer(kIoBlockSize);
+  Staged staged;
+  while (true) {
+    auto entry = volumes->next();
+    if (!entry) return refuse(entry.error());
+    auto expected_entry = next_carried(*inventory);
+    if (!expected_entry) return std::unexpected(expected_entry.error());
+    if (!*entry && !*expected_entry) break;
+    if (!*entry) {
+      return make_error(ExitCode::kIntegrity, what, "the volumes end before " + (*expected_entry)->path,
+                        "the package is incomplete: export it again");
+    }
+    // Entries are accepted only in the inventory's order and only under their own safe names.
+    auto name = wsus::parse_content_path((*entry)->name);
+    if (!name || name->relative_path() != (*entry)->name) {
+      return refuse(
+          Error{ExitCode::kIntegrity, what + ": " + (*entry)->name,
+                "is not a WsusContent name (XX/<SHA1>.ext); refusing to extract it",
+                "the package was built by something other than wsus-airgap export: do not import it"});
+    }
+    if (!*expected_entry || (*expected_entry)->path != (*entry)->name ||
+        (*expected_entry)->size != (*entry)->size) {
+      return refuse(
+          Error{ExitCode::kIntegrity, what + ": " + (*entry)->name,
+                "is not the next file the signed inventory lists (a duplicate, extra or reordered entry)",
+                "the package was altered: do not import it"});
+    }
+    const auto& file = **expected_entry;
+    fs::path target = content / file.path;
+    staged.carried.push_back(false);
+    // Files not written are still read through by next(): every volume byte is read once and hashed.
+    if (present.contains(file.path)) {
+      if (placed_before(resume, target, file)) {
+        if (progress != nullptr) progress->advance(file.size, 1);
+        ++placement.files_skipped;
+        continue;
+      }
+      std::optional<std::int64_t> mtime;
+      if (already_present(target, file, mtime)) {
+        if (progress != nullptr) progress->advance(file.size, 1);
+        ++placement.files_already_present;
+        if (auto recorded = recorder.add(file, mtime.value_or(0)); !recorded)
+          return std::unexpected(recorded.error());
+        continue;
+      }
+    }
+    if (auto written = stage_one(*volumes, file, staging / file.path.substr(3), buffer, what, progress);
+        !written)
+      return refuse(written.error());
+    if (progress != nullptr) progress->advance(0, 1);
+    staged.carried.back() = true;
+    ++staged.count;
+  }
+  if (auto flushed = recorder.flush(); !flushed) return std::unexpected(flushed.error());
+  return staged;
+}
+
+// Pass two, once every volume matched: the staged files move into XX/ a batch at a time. Each batch
+// is flushed to disk (data before names), renamed, its folders flushed, then recorded in one ledger
+// transaction: nothing is recorded before it is on disk, and no file is visible half-written.
+Result<void> move_into_place(const verify::VerifiedPackage& package, const fs::path& content,
+                             const fs::path& staging, const Staged& staged, PlacementResume* resume,
+                             Placement& placement) {
+  auto inventory = manifest::InventoryReader::open(package.inventory);
+  if (!inventory) return std::unexpected(inventory.error());
+  const std::size_t limit = batch_files();
+  std::vector<manifest::InventoryEntry> batch;
+  std::vector<fs::path> staged_paths;
+  std::uint64_t batch_bytes = 0;
+  std::string made_prefix;  // the last XX/ folder made or found (the inventory is in path order)
+
+  auto commit = [&]() -> Result<void> {
+    if (batch.empty()) return {};
+    if (auto synced = platform::sync_files(staging, staged_paths); !synced) return synced;
+    std::vector<state::PlacedFile> placed;
+    std::vector<fs::path> folders;
+    bool new_folder = false;
+    for (const auto& file : batch) {
+      fs::path target = content / file.path;
+      std::string prefix = file.path.substr(0, 2);
+      boost::system::error_code ec;
+      if (prefix != made_prefix) {
+        new_folder = fs::create_directory(target.parent_path(), ec) || new_folder;
+        made_prefix = prefix;
+      }
+      if (folders.empty() || folders.back() != target.parent_path()) folders.push_back(target.parent_path());
+      if (!ec) fs::rename(staging / file.path.substr(3), target, ec);
+      if (ec) {
+        return make_error(ExitCode::kOperational, target.string(), "cannot move into place: " + ec.message(),
+                          "check permissions and free space on the content volume");
+      }
+      auto facts = platform::file_facts(target);
+      if (!facts) return std::unexpected(facts.error());
+      placed.push_back({file.path, file.size, facts->mtime_ns.value_or(0), file.sha256_hex});
+      ++placement.files_placed;
+      placement.bytes_placed += file.size;
+    }
+    reached_step("renamed-batch");
+    if (new_folder) folders.push_back(content);
+    for (const auto& folder : folders) {
+      if (auto synced = platform::sync_folder(folder); !synced) return synced;
+    }
+    if (resume != nullptr && resume->record) {
+      if (auto recorded = resume->record(placed); !recorded) return recorded;
+    }
+    reached_step("recorded-batch");
+    batch.clear();
+    staged_paths.clear();
+    batch_bytes = 0;
+    return {};
+  };
+
+  std::size_t index = 0;
+  while (true) {
+    auto entry = next_carried(*inventory);
+    if (!entry) return std::unexpected(entry.error());
+    if (!*entry || index >= staged.carried.size()) break;
+    if (!staged.carried[index++]) continue;
+    staged_paths.push_back(staging / (*entry)->path.substr(3));
+    batch_bytes += (*entry)->size;
+    batch.push_back(std::move(**entry));
+    if (batch.size() >= limit || batch_bytes >= kPlacementBatchBytes) {
+      if (auto done = commit(); !done) return done;
+    }
+  }
+  return commit();
+}
 
 }  // namespace
 
@@ -138,26 +302,6 @@ fs::path staging_folder(const fs::path& content) {
 
 Result<Placement> place_content(const verify::VerifiedPackage& package, const fs::path& content,
                                 Progress* progress, PlacementResume* resume) {
-  PlacementRecorder recorder(resume);
-  auto placement = place_entries(package, content, progress, resume, recorder);
-  // Files placed before a failure are whole and verified: recording them lets the next run skip them.
-  auto flushed = recorder.flush();
-  if (!placement) return placement;
-  if (!flushed) return std::unexpected(flushed.error());
-  return placement;
-}
-
-namespace {
-
-Result<Placement> place_entries(const verify::VerifiedPackage& package, const fs::path& content,
-                                Progress* progress, PlacementResume* resume, PlacementRecorder& recorder) {
-  const std::string what = package.found.folder_name;
-  auto inventory = manifest::InventoryReader::open(package.inventory);
-  if (!inventory) return std::unexpected(inventory.error());
-  std::vector<std::uint64_t> sizes;
-  for (const auto& volume : package.manifest.volumes) sizes.push_back(volume.size);
-  auto volumes = verify::VolumeReader::open(package.volumes, sizes);
-  if (!volumes) return std::unexpected(volumes.error());
   fs::path staging = staging_folder(content);
   boost::system::error_code ec;
   fs::remove_all(staging, ec);  // leftovers of a killed run: never trusted
@@ -173,55 +317,12 @@ Result<Placement> place_entries(const verify::VerifiedPackage& package, const fs
   } cleanup{staging};
 
   Placement placement;
-  while (true) {
-    auto entry = volumes->next();
-    if (!entry) return std::unexpected(entry.error());
-    auto expected = next_carried(*inventory);
-    if (!expected) return std::unexpected(expected.error());
-    if (!*entry && !*expected) break;
-    if (!*entry) {
-      return make_error(ExitCode::kIntegrity, what, "the volumes end before " + (*expected)->path,
-                        "the package is incomplete: export it again");
-    }
-    // Entries are accepted only in the inventory's order and only under their own safe names.
-    auto name = wsus::parse_content_path((*entry)->name);
-    if (!name || name->relative_path() != (*entry)->name) {
-      return make_error(ExitCode::kIntegrity, what + ": " + (*entry)->name,
-                        "is not a WsusContent name (XX/<SHA1>.ext); refusing to extract it",
-                        "the package was built by something other than wsus-airgap export: do not import it");
-    }
-    if (!*expected || (*expected)->path != (*entry)->name || (*expected)->size != (*entry)->size) {
-      return make_error(
-          ExitCode::kIntegrity, what + ": " + (*entry)->name,
-          "is not the next file the signed inventory lists (a duplicate, extra or reordered entry)",
-          "the package was altered: do not import it");
-    }
-    fs::path target = content / (*expected)->path;
-    if (placed_before(resume, target, **expected)) {
-      // next() reads through the unread entry data: each volume byte is still read once, never hashed.
-      if (progress != nullptr) progress->advance((*expected)->size, 1);
-      ++placement.files_skipped;
-      continue;
-    }
-    if (already_present(target, **expected)) {
-      auto drained = drain_entry(*volumes, nullptr, progress);
-      if (!drained) return std::unexpected(drained.error());
-      ++placement.files_already_present;
-      if (auto recorded = recorder.add(target, **expected); !recorded)
-        return std::unexpected(recorded.error());
-      continue;
-    }
-    if (auto placed = place_one(*volumes, **expected, content, staging, what, progress); !placed) {
-      return std::unexpected(placed.error());
-    }
-    ++placement.files_placed;
-    placement.bytes_placed += (*expected)->size;
-    if (progress != nullptr) progress->advance(0, 1);
-    if (auto recorded = recorder.add(target, **expected); !recorded) return std::unexpected(recorded.error());
-  }
+  auto staged = stage_entries(package, content, staging, progress, resume, placement);
+  if (!staged) return std::unexpected(staged.error());
+  reached_step("staged");
+  if (auto moved = move_into_place(package, content, staging, *staged, resume, placement); !moved)
+    return std::unexpected(moved.error());
   return placement;
 }
-
-}  // namespace
 
 }  // namespace wsa::importing

@@ -2,6 +2,7 @@
 
 #include <boost/filesystem/operations.hpp>
 
+#include <algorithm>
 #include <ctime>
 #include <map>
 
@@ -141,6 +142,13 @@ PackageOutcome apply_package(const ImportOptions& options, state::Ledger& ledger
     resume.record = [&](const std::vector<state::PlacedFile>& files) {
       return ledger.record_placed_files(sha, run.id(), files);
     };
+    resume.volume_hashed_before = volumes_hashed_before(package, ledger);
+    resume.volume_verified = [&](std::size_t index) {
+      return record_volume_verified(package, ledger, index);
+    };
+    outcome.resumed =
+        outcome.resumed || std::find(resume.volume_hashed_before.begin(), resume.volume_hashed_before.end(),
+                                     true) != resume.volume_hashed_before.end();
 
     // Content first: WSUS marks an update "failed to download" if its metadata arrives before its files.
     Progress progress("placing content", m.inventory.carried_bytes, m.inventory.carried_count,
@@ -153,6 +161,8 @@ PackageOutcome apply_package(const ImportOptions& options, state::Ledger& ledger
     outcome.bytes_placed = placement.bytes_placed;
     outcome.files_already_present = placement.files_already_present;
     outcome.files_skipped = placement.files_skipped;
+    outcome.volumes_hashed = placement.volumes_hashed;
+    outcome.volumes_skipped = placement.volumes_skipped;
     run.count(outcome.files_placed, outcome.bytes_placed);
     record_carried(package.verified, ledger);
 
@@ -257,8 +267,9 @@ ImportReport run_import(const ImportOptions& options) {
   }
   auto pending = select_in_order(options, ledger, trust, listing.packages);
 
-  // Intact before anything moves: every volume of every package to apply is hashed now (or was, by an
-  // interrupted run, and is unchanged since).
+  // Authentic and whole before anything moves: signatures, sizes, and the inventory and metadata hashed
+  // into their verified copies. The volumes are hashed as placement extracts them (one read of the
+  // media), and nothing reaches XX/ before every volume of the package matched.
   for (auto& package : pending) {
     if (package.verdict != verify::OrderVerdict::kApply) continue;
     Progress progress("verifying " + package.found.folder_name, 0, 0, options.show_progress);

@@ -39,11 +39,16 @@ std::optional<verify::AppliedTip> tip_of(state::Ledger& ledger, const std::strin
 fs::path verified_copies(const ImportOptions& options, const std::string& manifest_sha256);
 // Removes a superseded package's copies (only a folder named like a manifest hash).
 void forget_verified_copies(const ImportOptions& options, const std::string& manifest_sha256);
-// Hashes every pinned file of `package` (volumes an interrupted run hashed, unchanged since, by size)
-// and keeps verified copies of its inventory and metadata; `package.verified` then names the copies.
-// Throws kIntegrity on any mismatch, or when the manifest changed since it was ordered.
+// Checks every pinned file of `package` by size and keeps verified copies of its inventory and metadata
+// (hashed as they are copied); `package.verified` then names the copies. The volumes are hashed by the
+// placement as it extracts them, or here in a dry run. Throws kIntegrity on any mismatch, or when the
+// manifest changed since it was ordered.
 void verify_contents(PendingPackage& package, const ImportOptions& options, const manifest::TrustStore& trust,
                      state::Ledger& ledger, Progress* progress);
+// One per volume of `package`: hashed whole by an interrupted run and unchanged since (size, time).
+std::vector<bool> volumes_hashed_before(const PendingPackage& package, state::Ledger& ledger);
+// Records that volume `index` matched the manifest in this run, with its size and time now.
+Result<void> record_volume_verified(const PendingPackage& package, state::Ledger& ledger, std::size_t index);
 // For a package applied before: its verified copies (made again from the media if gone), volumes by size.
 void reverify_applied(PendingPackage& package, const ImportOptions& options,
                       const manifest::TrustStore& trust);

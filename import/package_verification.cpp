@@ -47,26 +47,31 @@ void forget_verified_copies(const ImportOptions& options, const std::string& man
   fs::remove_all(verified_copies(options, manifest_sha256), ec);  // best effort: only costs space
 }
 
-// Intact before anything moves: every pinned file is hashed (verify::verify_package), except volumes
-// an interrupted run of the same package already hashed whose size and time are unchanged (a resumed
-// run must not read hours of media twice). Placement still checks every file it extracts against the
-// signed inventory, so a volume altered behind an unchanged time can put no wrong byte into WsusContent.
+namespace {
+
+std::optional<state::VerifiedVolume> as_verified(const manifest::PinnedFile& pinned, const fs::path& found) {
+  auto mtime = platform::modification_time_ns(found);
+  if (!mtime) return std::nullopt;
+  return state::VerifiedVolume{pinned.name, pinned.size, *mtime};
+}
+
+bool among(const std::vector<state::VerifiedVolume>& known, const std::optional<state::VerifiedVolume>& now) {
+  return now && std::ranges::any_of(known, [&](const state::VerifiedVolume& v) {
+           return v.name == now->name && v.size == now->size && v.mtime_ns == now->mtime_ns;
+         });
+}
+
+}  // namespace
+
+// Authentic and whole before anything moves: signatures, the size of every pinned file, and the
+// inventory and metadata package hashed while they are copied beside the ledger. The volumes are
+// hashed by the placement itself, on the bytes it extracts (one read of the media): nothing it
+// extracts becomes visible before every volume matched. A dry run places nothing, so it hashes the
+// volumes here (except those an interrupted run hashed, unchanged in size and time since).
 void verify_contents(PendingPackage& package, const ImportOptions& options, const manifest::TrustStore& trust,
                      state::Ledger& ledger, Progress* progress) {
   const std::string sha = package.verified.manifest_sha256;
   auto known = value_or_throw(ledger.verified_volumes(sha));
-  auto as_verified = [](const manifest::PinnedFile& pinned,
-                        const fs::path& found) -> std::optional<state::VerifiedVolume> {
-    auto mtime = platform::modification_time_ns(found);
-    if (!mtime) return std::nullopt;
-    return state::VerifiedVolume{pinned.name, pinned.size, *mtime};
-  };
-  auto hashed_before = [&](const manifest::PinnedFile& pinned, const fs::path& found) {
-    auto now = as_verified(pinned, found);
-    return now && std::ranges::any_of(known, [&](const state::VerifiedVolume& v) {
-             return v.name == now->name && v.size == now->size && v.mtime_ns == now->mtime_ns;
-           });
-  };
   const auto volumes = package.verified.manifest.volumes;
   // Counted where verify_package decides, so the report says what was really left unread.
   std::atomic<std::uint64_t> skipped{0};
@@ -76,23 +81,34 @@ void verify_contents(PendingPackage& package, const ImportOptions& options, cons
   full.already_hashed = [&](const manifest::PinnedFile& pinned, const fs::path& found) {
     // verify_package reads the manifest afresh, so volumes are recognised by their (unique) names.
     bool is_volume = std::ranges::any_of(volumes, [&](const auto& v) { return v.name == pinned.name; });
-    if (!is_volume || !hashed_before(pinned, found)) return false;
+    if (!is_volume) return false;
+    if (!options.dry_run) return true;  // hashed as it is extracted
+    if (!among(known, as_verified(pinned, found))) return false;
     ++skipped;
     return true;
   };
   if (!options.dry_run) full.keep_copies_in = verified_copies(options, sha);
   auto checked = value_or_throw(verify::verify_package(package.found, options.media, trust, full));
   adopt_checked(package, std::move(checked));
-  package.volumes_skipped = skipped;
-  package.volumes_hashed = package.verified.volumes.size() - package.volumes_skipped;
-
-  if (options.dry_run) return;
-  for (std::size_t i = 0; i < package.verified.volumes.size(); ++i) {
-    const auto& pinned = package.verified.manifest.volumes[i];
-    const auto& found = package.verified.volumes[i];
-    if (hashed_before(pinned, found)) continue;
-    if (auto now = as_verified(pinned, found)) value_or_throw(ledger.record_verified_volume(sha, *now));
+  if (options.dry_run) {
+    package.volumes_skipped = skipped;
+    package.volumes_hashed = package.verified.volumes.size() - package.volumes_skipped;
   }
+}
+
+std::vector<bool> volumes_hashed_before(const PendingPackage& package, state::Ledger& ledger) {
+  auto known = value_or_throw(ledger.verified_volumes(package.verified.manifest_sha256));
+  std::vector<bool> before;
+  for (std::size_t i = 0; i < package.verified.volumes.size(); ++i)
+    before.push_back(
+        among(known, as_verified(package.verified.manifest.volumes[i], package.verified.volumes[i])));
+  return before;
+}
+
+Result<void> record_volume_verified(const PendingPackage& package, state::Ledger& ledger, std::size_t index) {
+  auto now = as_verified(package.verified.manifest.volumes[index], package.verified.volumes[index]);
+  if (!now) return {};  // not recorded: a resumed run hashes it again
+  return ledger.record_verified_volume(package.verified.manifest_sha256, *now);
 }
 
 // A package applied by an earlier run whose gaps are reported again: its inventory and metadata are

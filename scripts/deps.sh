@@ -14,6 +14,7 @@ packages=(
 if [ "${1:-}" = "--tests" ]; then
   packages+=(
     gcab rsync            # tests: a second CAB reader; benches: the rsync peer
+    strace time           # benches: bytes read from the volumes, peak memory (bench/roundtrip.sh)
     chromium              # tests: the HTML report rendered headless
     clang-format          # the format check run with the tests
     g++-mingw-w64-x86-64  # scripts/windows-check.sh: every product source compiles for Windows

@@ -61,8 +61,12 @@ const char* describe_type(unsigned int type) {
 struct VolumeReader::Impl {
   std::vector<fs::path> volumes;
   std::vector<std::uint64_t> expected_sizes;  // empty when the caller gave none
-  std::size_t next_volume = 0;                // the next one to open
-  std::size_t current = 0;                    // the one being (or last) read
+  std::vector<std::string> expected_sha256;   // empty, or one per volume ("" for one not hashed)
+  std::function<Result<void>(std::size_t)> on_verified;
+  Sha256Hasher hasher;  // over the current volume's bytes, while `hashing`
+  bool hashing = false;
+  std::size_t next_volume = 0;  // the next one to open
+  std::size_t current = 0;      // the one being (or last) read
   FileCloser file{nullptr, &std::fclose};
   std::uint64_t read_in_volume = 0;
   std::vector<char> buffer = std::vector<char>(kIoBlockSize);
@@ -102,6 +106,12 @@ struct VolumeReader::Impl {
                  kHint};
   }
 
+  Error digest_mismatch() {
+    return fail(Error{ExitCode::kIntegrity, volume_text(),
+                      "volume does not match its SHA-256 in the signed manifest",
+                      "the media was altered or damaged: do not import it; export again or copy it again"});
+  }
+
   // The volumes read one after another as one byte stream.
   Result<std::size_t> read_stream() {
     for (;;) {
@@ -115,6 +125,8 @@ struct VolumeReader::Impl {
           return make_error(ExitCode::kIntegrity, volume_text(), "cannot be read: " + why,
                             "the volume is missing from the media: copy it again from the export side");
         }
+        hashing = !expected_sha256.empty() && !expected_sha256[current].empty();
+        if (hashing) hasher = Sha256Hasher();
       }
       std::size_t got = std::fread(buffer.data(), 1, buffer.size(), file.get());
       if (got > 0) {
@@ -122,19 +134,40 @@ struct VolumeReader::Impl {
         if (!expected_sizes.empty() && read_in_volume > expected_sizes[current]) {
           return std::unexpected(wrong_size(expected_sizes[current]));
         }
+        if (hashing) hasher.update(buffer.data(), got);
         return got;
       }
       if (std::ferror(file.get())) {
         return make_error(ExitCode::kOperational, volume_text(), "read error", "check the media");
       }
-      if (!expected_sizes.empty() && read_in_volume != expected_sizes[current]) {
-        return std::unexpected(wrong_size(expected_sizes[current]));
-      }
-      // The writer never makes an empty volume: one would be a stub left by a failed copy.
-      if (read_in_volume == 0) {
-        return make_error(ExitCode::kIntegrity, volume_text(), "is empty: the volume is truncated", kHint);
-      }
-      file.reset();
+      if (auto ended = end_of_volume(); !ended) return std::unexpected(ended.error());
+    }
+  }
+
+  // The current volume's last byte was read: its size, and its digest when it is hashed.
+  Result<void> end_of_volume() {
+    if (!expected_sizes.empty() && read_in_volume != expected_sizes[current]) {
+      return std::unexpected(wrong_size(expected_sizes[current]));
+    }
+    // The writer never makes an empty volume: one would be a stub left by a failed copy.
+    if (read_in_volume == 0) {
+      return make_error(ExitCode::kIntegrity, volume_text(), "is empty: the volume is truncated", kHint);
+    }
+    file.reset();
+    if (!hashing) return {};
+    hashing = false;
+    if (hasher.finish_hex() != expected_sha256[current]) return std::unexpected(digest_mismatch());
+    if (on_verified) return on_verified(current);
+    return {};
+  }
+
+  // After the tar stream's end: the rest of the last volume (the end-of-archive blocks and the
+  // record padding) still counts towards its size and digest.
+  Result<void> read_to_end() {
+    while (true) {
+      auto got = read_stream();
+      if (!got) return std::unexpected(fail(got.error()));
+      if (*got == 0) return {};
     }
   }
 
@@ -196,7 +229,27 @@ Result<VolumeReader> VolumeReader::open(const std::vector<fs::path>& volumes) {
 }
 
 Result<VolumeReader> VolumeReader::open(const std::vector<fs::path>& volumes,
+                                        const std::vector<Expected>& expected,
+                                        std::function<Result<void>(std::size_t)> on_verified) {
+  std::vector<std::uint64_t> sizes;
+  std::vector<std::string> digests;
+  for (const auto& volume : expected) {
+    sizes.push_back(volume.size);
+    digests.push_back(volume.sha256_hex);
+  }
+  return open_checked(volumes, sizes, std::move(digests), std::move(on_verified));
+}
+
+Result<VolumeReader> VolumeReader::open(const std::vector<fs::path>& volumes,
                                         const std::vector<std::uint64_t>& expected_sizes) {
+  return open_checked(volumes, expected_sizes, {}, {});
+}
+
+// The digests are in place before archive_read_open, which already reads the first volume's first block.
+Result<VolumeReader> VolumeReader::open_checked(const std::vector<fs::path>& volumes,
+                                                const std::vector<std::uint64_t>& expected_sizes,
+                                                std::vector<std::string> expected_sha256,
+                                                std::function<Result<void>(std::size_t)> on_verified) {
   if (volumes.empty()) {
     return make_error(ExitCode::kIntegrity, "the package", "lists no content volumes", kHint);
   }
@@ -226,6 +279,8 @@ Result<VolumeReader> VolumeReader::open(const std::vector<fs::path>& volumes,
   auto impl = std::make_unique<Impl>();
   impl->volumes = volumes;
   impl->expected_sizes = expected_sizes;
+  impl->expected_sha256 = std::move(expected_sha256);
+  impl->on_verified = std::move(on_verified);
   impl->reader.reset(archive_read_new());
   if (!impl->reader) return make_error(ExitCode::kOperational, volumes.front().string(), "out of memory");
   archive* handle = impl->reader.get();
@@ -254,6 +309,7 @@ Result<std::optional<VolumeEntry>> VolumeReader::next() {
       impl_->current = impl_->next_volume;
       return std::unexpected(impl_->integrity("comes after the end of the tar stream"));
     }
+    if (auto rest = impl_->read_to_end(); !rest) return std::unexpected(rest.error());
     return std::optional<VolumeEntry>();
   }
   // Warnings too: they mean a header libarchive had to guess about.
@@ -270,6 +326,24 @@ Result<std::size_t> VolumeReader::read(void* buffer, std::size_t size) {
   la_ssize_t got = archive_read_data(impl_->reader.get(), buffer, size);
   if (got < 0) return std::unexpected(impl_->archive_failure());
   return static_cast<std::size_t>(got);
+}
+
+Error VolumeReader::explain(Error error) {
+  Impl& impl = *impl_;
+  if (impl.file && impl.hashing) {
+    // libarchive may still point into the stream buffer: the rest is read into a buffer of its own.
+    std::vector<char> rest(kIoBlockSize);
+    std::size_t got = 0;
+    while ((got = std::fread(rest.data(), 1, rest.size(), impl.file.get())) > 0)
+      impl.hasher.update(rest.data(), got);
+    bool read_whole = std::ferror(impl.file.get()) == 0;
+    impl.file.reset();
+    impl.hashing = false;
+    if (read_whole && impl.hasher.finish_hex() != impl.expected_sha256[impl.current]) {
+      return impl.digest_mismatch();
+    }
+  }
+  return impl.fail(std::move(error));
 }
 
 }  // namespace wsa::verify
