@@ -53,7 +53,9 @@ std::string utf16le(std::string_view utf8) {
     bytes.push_back(static_cast<char>(value >> 8));
   };
   const fs::detail::utf8_codecvt_facet utf8_facet;
-  for (wchar_t c : fs::path(std::string(utf8), utf8_facet).wstring(utf8_facet)) {
+  // A named copy: on Windows wstring() is a reference into the path, which must outlive the loop.
+  const std::wstring wide = fs::path(std::string(utf8), utf8_facet).wstring(utf8_facet);
+  for (wchar_t c : wide) {
     auto code = static_cast<std::uint32_t>(c);
     if (code > 0xFFFF) {
       code -= 0x10000;
