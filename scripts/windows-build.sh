@@ -267,12 +267,13 @@ fi
 export WINEPREFIX=${WINEPREFIX:-$repo/build-windows/wine-prefix}
 scripts/windows-wine.sh --init
 # One wineserver for the build's test discovery (each test .exe lists its tests under Wine when
-# linked): it lingers 20 s after the last program, or until scripts/windows-test.sh stops it.
-if [ -n "${WSUS_AIRGAP_WINESERVER_KEEP:-}" ]; then
-  /usr/lib/wine/wineserver -p 2>/dev/null || true  # already running: kept
-else
-  /usr/lib/wine/wineserver -p 20 2>/dev/null || true
-fi
+# linked), with Wine's own services (winedevice.exe) started here, their output to /dev/null: started by
+# a listing, they would inherit the pipe CMake reads and keep it open, and the build would wait forever.
+# scripts/windows-test.sh keeps the server for its run (WSUS_AIRGAP_WINESERVER_KEEP); otherwise it is
+# stopped when the build ends.
+/usr/lib/wine/wineserver -p 2>/dev/null || true  # already running: kept
+[ -n "${WSUS_AIRGAP_WINESERVER_KEEP:-}" ] || trap '/usr/lib/wine/wineserver -k 2>/dev/null || true' EXIT
+scripts/windows-wine.sh cmd.exe /c exit </dev/null >/dev/null 2>&1 || true
 # -O2 as in the Linux build: at -O3 GCC 12 reports a false -Wrestrict inside libstdc++'s std::string
 # (GCC bug 105329), which -Werror turns into a failed build.
 # ccache (its default cache, or CCACHE_DIR) lets a clean clone reuse the objects of an earlier build.
