@@ -19,7 +19,7 @@ add_test(NAME "powershell: embedding refuses a script that is not ASCII"
                  -DSCRIPTS=${CMAKE_CURRENT_BINARY_DIR}/test-inputs/not-ascii.ps1
                  -P ${CMAKE_SOURCE_DIR}/wsus/powershell/embed.cmake)
 set_tests_properties("powershell: embedding refuses a script that is not ASCII" PROPERTIES
-                     PASS_REGULAR_EXPRESSION "holds a byte")
+                     PASS_REGULAR_EXPRESSION "holds a[ \n]+byte")  # CMake wraps long messages
 
 # The Windows cross build (run under Wine) cannot use them either: the host would be a .NET program
 # for the build machine, which a Windows program under Wine can start but not wait for.
