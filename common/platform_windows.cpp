@@ -319,13 +319,25 @@ Result<ProcessResult> run_process(const fs::path& program, const std::vector<std
   std::wstring command_line = quote_argument(program.wstring());
   for (const auto& arg : args) command_line += L" " + quote_argument(widen(arg));
   SECURITY_ATTRIBUTES inherit{sizeof(SECURITY_ATTRIBUTES), nullptr, TRUE};
+  // Shared for writing too: a handle the last program (or one it started) still holds must not make
+  // this open fail, and an output file that cannot be opened is an error, never the parent's console.
   auto open_output = [&](const fs::path& file) {
     return file.empty() ? INVALID_HANDLE_VALUE
-                        : CreateFileW(long_path(file).c_str(), GENERIC_WRITE, FILE_SHARE_READ, &inherit,
+                        : CreateFileW(long_path(file).c_str(), GENERIC_WRITE,
+                                      FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, &inherit,
                                       CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
   };
   HANDLE out = open_output(options.stdout_file);
   HANDLE err = open_output(options.stderr_file);
+  for (const auto& [handle, file] :
+       {std::pair{out, options.stdout_file}, std::pair{err, options.stderr_file}}) {
+    if (handle == INVALID_HANDLE_VALUE && !file.empty()) {
+      std::string why = last_error_text();
+      if (out != INVALID_HANDLE_VALUE) CloseHandle(out);
+      if (err != INVALID_HANDLE_VALUE) CloseHandle(err);
+      return make_error(ExitCode::kOperational, file.string(), "cannot create the output file: " + why);
+    }
+  }
   HANDLE in = CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &inherit, OPEN_EXISTING,
                           0, nullptr);
   STARTUPINFOW startup{};

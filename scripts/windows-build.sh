@@ -266,6 +266,14 @@ fi
 # ---- wsus-airgap itself, its tests and the simulator, from the one CMakeLists.txt
 export WINEPREFIX=${WINEPREFIX:-$repo/build-windows/wine-prefix}
 scripts/windows-wine.sh --init
+# One wineserver for the build's test discovery (each test .exe lists its tests under Wine when
+# linked), with Wine's own services (winedevice.exe) started here, their output to /dev/null: started by
+# a listing, they would inherit the pipe CMake reads and keep it open, and the build would wait forever.
+# scripts/windows-test.sh keeps the server for its run (WSUS_AIRGAP_WINESERVER_KEEP); otherwise it is
+# stopped when the build ends.
+/usr/lib/wine/wineserver -p 2>/dev/null || true  # already running: kept
+[ -n "${WSUS_AIRGAP_WINESERVER_KEEP:-}" ] || trap '/usr/lib/wine/wineserver -k 2>/dev/null || true' EXIT
+scripts/windows-wine.sh cmd.exe /c exit </dev/null >/dev/null 2>&1 || true
 # -O2 as in the Linux build: at -O3 GCC 12 reports a false -Wrestrict inside libstdc++'s std::string
 # (GCC bug 105329), which -Werror turns into a failed build.
 # ccache (its default cache, or CCACHE_DIR) lets a clean clone reuse the objects of an earlier build.
@@ -274,9 +282,14 @@ if command -v ccache >/dev/null; then
   export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$repo}
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 fi
-cmake -S . -B build-windows -G Ninja -DCMAKE_TOOLCHAIN_FILE="$repo/cmake/mingw-w64-x86_64.cmake" "${launcher[@]}" \
-  -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DWSUS_AIRGAP_WERROR=ON \
-  -DWSUS_AIRGAP_WINDOWS_DEPS="$deps" \
-  -DWSUS_AIRGAP_WINE="$repo/scripts/windows-wine.sh" "$@" >/dev/null
+# Configured once: later runs with the same libraries and no extra options go straight to the build
+# (Ninja re-runs CMake itself when a CMakeLists.txt changes).
+if [ $# -gt 0 ] || [ ! -f build-windows/build.ninja ] ||
+   ! grep -qx "WSUS_AIRGAP_WINDOWS_DEPS:[A-Z]*=$deps" build-windows/CMakeCache.txt; then
+  cmake -S . -B build-windows -G Ninja -DCMAKE_TOOLCHAIN_FILE="$repo/cmake/mingw-w64-x86_64.cmake" "${launcher[@]}" \
+    -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -DWSUS_AIRGAP_WERROR=ON \
+    -DWSUS_AIRGAP_WINDOWS_DEPS="$deps" \
+    -DWSUS_AIRGAP_WINE="$repo/scripts/windows-wine.sh" "$@" >/dev/null
+fi
 cmake --build build-windows --parallel "$jobs"
 cmake --build build-windows --target windows-zip

@@ -151,7 +151,11 @@ Result<std::vector<FailedUpdate>> run_query(const fs::path& program, const std::
   }
   if (ran->exit_code != 0) {
     auto err = read_small_file(options.stderr_file, 64 * 1024);
-    std::string detail = err ? *err : std::string();
+    std::string detail;
+    // A Windows program ends its lines with CRLF: kept, they would print as CR CR LF on Windows.
+    for (std::size_t i = 0; err && i < err->size(); ++i) {
+      if ((*err)[i] != '\r' || i + 1 == err->size() || (*err)[i + 1] != '\n') detail.push_back((*err)[i]);
+    }
     while (!detail.empty() && (detail.back() == '\n' || detail.back() == '\r')) detail.pop_back();
     if (detail.size() > 2000) detail = detail.substr(detail.size() - 2000);
     return make_error(ExitCode::kOperational, program.string(),

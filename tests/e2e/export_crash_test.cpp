@@ -18,9 +18,9 @@ namespace fs = boost::filesystem;
 
 namespace {
 
-// A hook that kills the export (its parent) with SIGKILL when the run reaches `step`.
+// A hook that kills the export (its parent) as SIGKILL would when the run reaches `step`.
 fs::path kill_hook(const Scenario& scene, const std::string& step) {
-  return write_step_hook(scene.root() / ("kill-at-" + step + ".sh"), step, "kill -9 $PPID\n");
+  return test_program(scene.root() / ("kill-at-" + step + ".json"), step, {{"kill-parent"}});
 }
 
 std::set<std::string> media_folders(const Scenario& scene) {

@@ -41,11 +41,15 @@ RunResult gaps(const Scenario& scene, const fs::path& package, std::vector<std::
   return scene.airgap(args);
 }
 
-fs::path write_stand_in(const Scenario& scene, const std::string& body) {
-  fs::path script = scene.root() / "stand-in-query.sh";
-  write_file(script, "#!/bin/sh\n" + body);
-  fs::permissions(script, fs::perms::owner_all);
-  return script;
+// A --server-query stand-in that acts as `actions` say (wsa-test-program, tests/support/scenario.h).
+fs::path write_stand_in(const Scenario& scene, const std::vector<std::vector<std::string>>& actions) {
+  return test_program(scene.root() / "stand-in-query.json", "", actions);
+}
+
+// A stand-in that prints `output` as the query's answer.
+fs::path printing_stand_in(const Scenario& scene, const std::string& output) {
+  write_file(scene.root() / "stand-in-output.json", output);
+  return write_stand_in(scene, {{"print", (scene.root() / "stand-in-output.json").string()}});
 }
 
 }  // namespace
@@ -205,7 +209,7 @@ TEST_CASE("gaps --server checks the files of the updates the server marks Failed
         {"kb", "KB" + missing_file.kb},
         {"classification", "Security Updates"},
         {"files", json::array({failed_update_file(missing_file), failed_update_file(present_file)})}}});
-  fs::path stand_in = write_stand_in(scene, "cat <<'EOF'\n" + failed.dump() + "\nEOF\n");
+  fs::path stand_in = printing_stand_in(scene, failed.dump() + "\n");
   auto result = scene.airgap({"gaps", "--server", "--server-query", stand_in.string(), "--content",
                               scene.connected().string(), "--json"});
   INFO(result.err);
@@ -221,7 +225,7 @@ TEST_CASE("gaps --server checks the files of the updates the server marks Failed
   REQUIRE(document["updates"][0]["files"].size() == 1);
   CHECK(document["updates"][0]["files"][0]["path"] == missing);
 
-  fs::path empty = write_stand_in(scene, "echo '[]'\n");
+  fs::path empty = printing_stand_in(scene, "[]\n");
   auto none = scene.airgap(
       {"gaps", "--server", "--server-query", empty.string(), "--content", scene.connected().string()});
   CHECK(none.exit_code == 0);
@@ -232,7 +236,7 @@ TEST_CASE("gaps --server checks the files of the updates the server marks Failed
 TEST_CASE("gaps --server reports a failing or garbled query with its words and exits 1") {
   Scenario scene("gaps-e2e-server-fails", 4);
   fs::path failing =
-      write_stand_in(scene, "echo 'Cannot load Microsoft.UpdateServices.Administration' >&2\nexit 3\n");
+      write_stand_in(scene, {{"say", "Cannot load Microsoft.UpdateServices.Administration"}, {"exit", "3"}});
   auto result = scene.airgap(
       {"gaps", "--server", "--server-query", failing.string(), "--content", scene.connected().string()});
   CHECK(result.exit_code == 1);
@@ -240,7 +244,7 @@ TEST_CASE("gaps --server reports a failing or garbled query with its words and e
             "wsus-airgap: error: " + failing.string() +
             ": exited with code 3; it said:\nCannot load Microsoft.UpdateServices.Administration") == 0);
 
-  fs::path garbled = write_stand_in(scene, "echo '[{\"update_id\":\"not-a-guid\"}]'\n");
+  fs::path garbled = printing_stand_in(scene, "[{\"update_id\":\"not-a-guid\"}]\n");
   auto refused = scene.airgap(
       {"gaps", "--server", "--server-query", garbled.string(), "--content", scene.connected().string()});
   CHECK(refused.exit_code == 1);

@@ -23,9 +23,8 @@ constexpr int kBatch = 4;
 // Kills the import (the hook's parent) the `nth` time it reaches `step`.
 fs::path kill_hook(const Scenario& scene, const std::string& step, int nth) {
   fs::path count = scene.root() / ("reached-" + step);
-  std::string commands = "echo x >> '" + count.string() + "'\n[ \"$(wc -l < '" + count.string() +
-                         "')\" -ge " + std::to_string(nth) + " ] && kill -9 $PPID\nexit 0\n";
-  return write_step_hook(scene.root() / ("kill-at-" + step + ".sh"), step, commands);
+  return test_program(scene.root() / ("kill-at-" + step + ".json"), step,
+                      {{"kill-parent-on", count.string(), std::to_string(nth)}});
 }
 
 // WsusContent without the staging folder: what WSUS sees.

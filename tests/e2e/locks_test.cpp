@@ -2,7 +2,6 @@
 // spelled with a trailing separator or through a symbolic link, is refused while the first runs.
 #include <boost/filesystem/operations.hpp>
 
-#include <sstream>
 #include <string>
 
 #include "tests/support/catch.h"
@@ -17,13 +16,11 @@ namespace {
 // A hook that, once the first import has verified its packages (and holds its locks), runs a second
 // import with `content` and `state` and leaves its exit code and error output in the test folder.
 fs::path second_import_hook(const Scenario& scene, const std::string& content, const std::string& state) {
-  std::ostringstream script;
-  script << "WSUS_AIRGAP_TEST_HOOK= '" << airgap_binary().string() << "' import --media '"
-         << scene.media().string() << "' --content '" << content << "' --trust '" << scene.pub().string()
-         << "' --state '" << state << "' --wsusutil '" << simulator_binary().string() << "' 2> '"
-         << (scene.root() / "second.err").string() << "'\necho $? > '"
-         << (scene.root() / "second.rc").string() << "'\n";
-  return write_step_hook(scene.root() / "second-import.sh", "verified", script.str());
+  return test_program(
+      scene.root() / "second-import.json", "verified",
+      {{"run", (scene.root() / "second.err").string(), (scene.root() / "second.rc").string(),
+        airgap_binary().string(), "import", "--media", scene.media().string(), "--content", content,
+        "--trust", scene.pub().string(), "--state", state, "--wsusutil", simulator_binary().string()}});
 }
 
 }  // namespace

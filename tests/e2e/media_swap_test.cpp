@@ -6,7 +6,6 @@
 #include <boost/filesystem/operations.hpp>
 
 #include <fstream>
-#include <sstream>
 #include <string>
 
 #include "tests/support/catch.h"
@@ -28,13 +27,10 @@ void scramble(const fs::path& file) {
 // A hook that scrambles the package's metadata and inventory on the media when the run reaches `step`.
 fs::path swap_hook(const Scenario& scene, const std::string& step) {
   fs::path package = scene.package(1);
-  std::ostringstream script;
-  script << "for f in '" << (package / "metadata.xml.gz").string() << "' '"
-         << (package / "inventory.tsv").string() << "'; do\n"
-         << "  size=$(stat -c %s \"$f\"); head -c \"$size\" /dev/zero | tr '\\0' X > \"$f\"\n"
-         << "done\n"
-         << "echo \"$1\" >> '" << (scene.root() / "hook-ran").string() << "'\n";
-  return write_step_hook(scene.root() / "swap-media.sh", step, script.str());
+  return test_program(scene.root() / "swap-media.json", step,
+                      {{"scramble", (package / "metadata.xml.gz").string()},
+                       {"scramble", (package / "inventory.tsv").string()},
+                       {"append", (scene.root() / "hook-ran").string(), step}});
 }
 
 }  // namespace

@@ -6,7 +6,6 @@
 #include <fstream>
 #include <functional>
 #include <future>
-#include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -253,13 +252,11 @@ TEST_CASE("a second run on the same ledger is refused while the first holds the 
   Scenario scene("lock-held");
   // Once the first export has its metadata (and holds the lock), the hook runs a second one.
   fs::path second_err = scene.root() / "second.err";
-  std::ostringstream script;
-  script << "WSUS_AIRGAP_TEST_HOOK= '" << airgap_binary().string() << "' export --content '"
-         << scene.connected().string() << "' --media '" << scene.media().string() << "' --key '"
-         << scene.key().string() << "' --state '" << scene.export_state().string() << "' --wsusutil '"
-         << simulator_binary().string() << "' 2> '" << second_err.string() << "'\n"
-         << "echo $? > '" << (scene.root() / "second.rc").string() << "'\n";
-  fs::path hook = write_step_hook(scene.root() / "second-export.sh", "metadata-exported", script.str());
+  fs::path hook = test_program(scene.root() / "second-export.json", "metadata-exported",
+                               {{"run", second_err.string(), (scene.root() / "second.rc").string(),
+                                 airgap_binary().string(), "export", "--content", scene.connected().string(),
+                                 "--media", scene.media().string(), "--key", scene.key().string(), "--state",
+                                 scene.export_state().string(), "--wsusutil", simulator_binary().string()}});
   set_env("WSUS_AIRGAP_TEST_HOOK", hook.string());
   auto first = scene.export_package();
   set_env("WSUS_AIRGAP_TEST_HOOK", "");

@@ -151,10 +151,10 @@ TEST_CASE("gcab lists and extracts a many-block MSZIP CAB with the same bytes li
   CHECK(count_of(entries.at("metadata.txt"), "\r\n") == 400);
 
   const auto gcab = find_program("gcab");
-  if (!gcab) {
-    WARN("gcab is not installed (Debian package gcab): the CAB was checked with libarchive only");
-    return;
-  }
+  if (!gcab)
+    skip_test(
+        "gcab is not installed (Debian package gcab; none for Windows): the CAB was checked "
+        "with libarchive only");
   auto listed = run(*gcab, {"-t", (dir / "export.cab").string()}, dir.path());
   CHECK(listed.exit_code == 0);
   CHECK(listed.out == "metadata.txt\npackage.xml\n");

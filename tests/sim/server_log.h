@@ -23,8 +23,9 @@ enum class LogLevel { kInfo, kWarning, kError };
 
 class ServerLog {
  public:
-  // Creates (or truncates) the log file.
-  static Result<ServerLog> open(const fs::path& path);
+  // Creates (or truncates) the log file. UTF-8 lines, or with `utf16` UTF-16LE after a byte-order mark,
+  // as many Windows tools write their logs; CRLF line ends either way.
+  static Result<ServerLog> open(const fs::path& path, bool utf16 = false);
 
   // Appends one line stamped with the current UTC time; `where` is "Class.Method".
   void write(LogLevel level, std::string_view where, std::string_view message);
@@ -38,6 +39,7 @@ class ServerLog {
   ServerLog() = default;
   // Held by pointer: Boost 1.74's ofstream cannot be moved.
   std::unique_ptr<boost::filesystem::ofstream> file_;
+  bool utf16_ = false;
 };
 
 // "2026-11-20 08:00:00.123" for a UTC time point (the log's time stamp without " UTC").

@@ -21,6 +21,7 @@ const char* const kFailureModes[] = {"", "none", "exit", "zero-byte", "truncated
 struct RunSettings {
   std::string fail;
   long long delay_ms = 0;
+  std::string log_encoding = "utf-8";
 };
 
 // The settings wsus-airgap passes through the environment; an option given on the command line wins.
@@ -31,6 +32,10 @@ void add_run_settings(CLI::App& command, RunSettings& settings) {
   command.add_option("--delay-ms", settings.delay_ms, "Wait this long before finishing (a slow run)")
       ->envname("WSUSUTIL_SIM_DELAY_MS")
       ->check(CLI::Range(0LL, 24LL * 3600 * 1000));
+  command
+      .add_option("--log-encoding", settings.log_encoding, "The log's encoding: utf-8 (default) or utf-16")
+      ->envname("WSUSUTIL_SIM_LOG_ENCODING")
+      ->check(CLI::IsMember({"utf-8", "utf-16"}));
 }
 
 int report(const wsa::Error& error) {
@@ -105,11 +110,13 @@ int main(int raw_argc, char** raw_argv) {
     export_request.delay = std::chrono::milliseconds(export_settings.delay_ms);
     export_request.cab_compression =
         cab_compression == "none" ? CabCompression::kNone : CabCompression::kMszip;
+    export_request.utf16_log = export_settings.log_encoding == "utf-16";
     return run_export(export_request);
   }
   if (import_command->parsed()) {
     import_request.failure = parse_failure_mode(import_settings.fail).value_or(FailureMode::kNone);
     import_request.delay = std::chrono::milliseconds(import_settings.delay_ms);
+    import_request.utf16_log = import_settings.log_encoding == "utf-16";
     return run_import(import_request);
   }
   auto size = wsa::parse_byte_size(max_size);

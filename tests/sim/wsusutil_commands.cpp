@@ -22,8 +22,8 @@ namespace {
 constexpr std::string_view kExportWhere = "ExportPackage.Export";
 constexpr std::string_view kImportWhere = "ImportPackage.Import";
 
-std::optional<ServerLog> open_log(const fs::path& path) {
-  auto log = ServerLog::open(path);
+std::optional<ServerLog> open_log(const fs::path& path, bool utf16) {
+  auto log = ServerLog::open(path, utf16);
   if (!log) {
     std::fprintf(stderr, "wsusutil-sim: error: %s\n", log.error().message().c_str());
     return std::nullopt;
@@ -154,7 +154,7 @@ int import_package(const ImportRequest& request, ServerLog& log) {
 // Any unexpected exception still ends as an Error line, as a crash of the real tool would be noticed.
 template <class Request, class Body>
 int run_logged(const Request& request, std::string_view where, Body body) {
-  auto log = open_log(request.log);
+  auto log = open_log(request.log, request.utf16_log);
   if (!log) return 1;
   try {
     return body(request, *log);

@@ -33,6 +33,7 @@ struct ExportRequest {
   FailureMode failure = FailureMode::kNone;
   std::chrono::milliseconds delay{0};
   CabCompression cab_compression = CabCompression::kMszip;
+  bool utf16_log = false;  // the log in UTF-16LE (ServerLog::open)
 };
 
 struct ImportRequest {
@@ -41,6 +42,7 @@ struct ImportRequest {
   fs::path state;  // empty: "wsusutil-sim-state.json" beside the log file
   FailureMode failure = FailureMode::kNone;
   std::chrono::milliseconds delay{0};
+  bool utf16_log = false;
 };
 
 // Runs an export; returns the process exit code (0 success, 1 failure), the log says why.

@@ -19,10 +19,17 @@ add_test(NAME "powershell: embedding refuses a script that is not ASCII"
                  -DSCRIPTS=${CMAKE_CURRENT_BINARY_DIR}/test-inputs/not-ascii.ps1
                  -P ${CMAKE_SOURCE_DIR}/wsus/powershell/embed.cmake)
 set_tests_properties("powershell: embedding refuses a script that is not ASCII" PROPERTIES
-                     PASS_REGULAR_EXPRESSION "holds a byte")
+                     PASS_REGULAR_EXPRESSION "holds a[ \n]+byte")  # CMake wraps long messages
 
-if(NOT WSA_DOTNET OR NOT EXISTS "${WSA_DOTNET}")
+# The Windows cross build (run under Wine) cannot use them either: the host would be a .NET program
+# for the build machine, which a Windows program under Wine can start but not wait for.
+set(reason "")
+if(CMAKE_CROSSCOMPILING)
+  set(reason "SKIPPED: a cross build: the PowerShell host is built for the build machine, not for Windows; the Linux suite runs these")
+elseif(NOT WSA_DOTNET OR NOT EXISTS "${WSA_DOTNET}")
   set(reason "SKIPPED: the .NET SDK (dotnet) is not installed; scripts/deps.sh says how to get it")
+endif()
+if(reason)
   foreach(file ${WSA_PESTER_FILES})
     add_test(NAME "pester: ${WSA_PESTER_SENTENCE_${file}}" COMMAND ${CMAKE_COMMAND} -E echo "${reason}")
     set_tests_properties("pester: ${WSA_PESTER_SENTENCE_${file}}" PROPERTIES SKIP_REGULAR_EXPRESSION "SKIPPED:")

@@ -2,11 +2,33 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 
 #include "common/platform.h"
 #include "tests/support/test_dir.h"
 
 namespace wsa::test {
+
+namespace {
+
+// A Windows console program writes its standard output and error in text mode, each line ending in
+// CRLF as Windows tools do; the tests compare lines, so CRLF reads as LF there. Files the programs
+// write are compared byte for byte elsewhere and are not touched.
+std::string console_text(std::string text) {
+#ifdef _WIN32
+  std::string lines;
+  lines.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n') continue;
+    lines.push_back(text[i]);
+  }
+  return lines;
+#else
+  return text;
+#endif
+}
+
+}  // namespace
 
 RunResult run(const boost::filesystem::path& program, const std::vector<std::string>& args,
               const boost::filesystem::path& work_dir) {
@@ -21,8 +43,8 @@ RunResult run(const boost::filesystem::path& program, const std::vector<std::str
     return result;
   }
   result.exit_code = process->timed_out ? -1 : process->exit_code;
-  result.out = read_file(options.stdout_file);
-  result.err = read_file(options.stderr_file);
+  result.out = console_text(read_file(options.stdout_file));
+  result.err = console_text(read_file(options.stderr_file));
   return result;
 }
 
@@ -32,6 +54,10 @@ boost::filesystem::path airgap_binary() {
 
 boost::filesystem::path simulator_binary() {
   return WSUSUTIL_SIM_BINARY;
+}
+
+boost::filesystem::path test_program_binary() {
+  return WSA_TEST_PROGRAM_BINARY;
 }
 
 void skip_test(const std::string& reason) {

@@ -22,8 +22,9 @@ RunResult run(const boost::filesystem::path& program, const std::vector<std::str
 // that cannot run here must never look passed.
 [[noreturn]] void skip_test(const std::string& reason);
 
-// The built wsus-airgap and simulator binaries.
+// The built wsus-airgap and simulator binaries, and wsa-test-program (see test_program() in scenario.h).
 boost::filesystem::path airgap_binary();
 boost::filesystem::path simulator_binary();
+boost::filesystem::path test_program_binary();
 
 }  // namespace wsa::test

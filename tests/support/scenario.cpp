@@ -1,7 +1,5 @@
 #include "tests/support/scenario.h"
 
-#include <fstream>
-
 #include <boost/filesystem/directory.hpp>
 #include <boost/filesystem/operations.hpp>
 
@@ -9,17 +7,19 @@
 #include <stdexcept>
 
 #include <cstdio>
+#include <nlohmann/json.hpp>
+
 #include "common/digest.h"
 
 namespace wsa::test {
 
-fs::path write_step_hook(const fs::path& file, const std::string& step, const std::string& commands) {
-  {
-    std::ofstream script(file.string());
-    script << "#!/bin/sh\n[ \"$1\" = '" << step << "' ] || exit 0\n" << commands;
-  }
-  fs::permissions(file, fs::perms::owner_all);
-  return file;
+fs::path test_program(const fs::path& plan, const std::string& when,
+                      const std::vector<std::vector<std::string>>& actions) {
+  nlohmann::json document = {{"actions", actions}};
+  if (!when.empty()) document["when"] = when;
+  write_file(plan, document.dump());
+  set_env("WSA_TEST_PLAN", plan.string());
+  return test_program_binary();
 }
 
 void set_env(const std::string& name, const std::string& value) {

@@ -21,9 +21,12 @@ void set_env(const std::string& name, const std::string& value);
 // Relative path -> SHA-256 of every file below `root` (empty when it does not exist).
 std::map<std::string, std::string> snapshot(const fs::path& root);
 
-// Writes an executable shell script for WSUS_AIRGAP_TEST_HOOK (common/test_hook.h) that runs
-// `commands` only when the pipeline reaches `step`; returns `file`.
-fs::path write_step_hook(const fs::path& file, const std::string& step, const std::string& commands);
+// Arms wsa-test-program (tests/support/test_program_main.cpp, which lists the actions) for the programs
+// wsus-airgap starts itself: writes the JSON plan `actions` (acted on only when its first argument is
+// `when`; empty: always) to `plan`, points WSA_TEST_PLAN at it and returns the program's path, to give
+// as WSUS_AIRGAP_TEST_HOOK (common/test_hook.h; `when` is then the step) or as --server-query.
+fs::path test_program(const fs::path& plan, const std::string& when,
+                      const std::vector<std::vector<std::string>>& actions);
 
 class Scenario {
  public:

@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "common/platform.h"
 #include "tests/support/catch.h"
 #include "tests/support/e2e.h"
 #include "tests/support/test_dir.h"
@@ -201,8 +202,8 @@ TEST_CASE("many files of awkward sizes round-trip byte for byte through one volu
 
   REQUIRE(volumes.size() == 1);
   CHECK(volumes[0].name == "content.tar.000");
-  CHECK(volumes[0].size == fs::file_size(dir / "package/content.tar.000"));
-  CHECK(volumes[0].sha256_hex == sha256_file(dir / "package/content.tar.000").value());
+  CHECK(volumes[0].size == fs::file_size(dir / "package" / "content.tar.000"));
+  CHECK(volumes[0].sha256_hex == sha256_file(dir / "package" / "content.tar.000").value());
   CHECK(count_partial_files(dir / "package") == 0);
   check_round_trip(dir / "package", volumes, files);
 }
@@ -247,15 +248,24 @@ TEST_CASE(
 }
 
 TEST_CASE("the volumes put back together are a tar archive that the system tar lists and extracts") {
+#ifdef _WIN32
+  // bsdtar, in Windows 10 and Server 2019 and later.
+  const fs::path tar =
+      fs::path(platform::environment("SystemRoot").value_or("C:\\Windows")) / "System32" / "tar.exe";
+#else
+  const fs::path tar = "/bin/tar";
+#endif
+  if (!fs::exists(tar)) test::skip_test(tar.string() + " is absent (Wine ships no tar.exe)");
   test::TestDir dir("volumes-system-tar");
   auto files = make_sources(dir, {300 * 1024, 5, 90 * 1024, 0});
   auto volumes = write_package(dir / "package", files, 64 * 1024);
   REQUIRE(volumes.size() > 1);
 
-  // The simulated process starts in the test's working folder: give it absolute paths.
-  const std::string package = "'" + (dir / "package").string() + "'";
-  const std::string extracted_dir = "'" + (dir / "extracted").string() + "'";
-  auto listed = test::run("/bin/sh", {"-c", "cat " + package + "/content.tar.* | tar -tf -"}, dir.path());
+  // The volumes joined in order, as `cat content.tar.*` would.
+  std::string joined;
+  for (const auto& volume : volume_paths(dir / "package", volumes)) joined += test::read_file(volume);
+  test::write_file(dir / "joined.tar", joined);
+  auto listed = test::run(tar, {"-tf", (dir / "joined.tar").string()}, dir.path());
   CHECK(listed.exit_code == 0);
   CHECK(listed.err.empty());
   std::string expected;
@@ -264,7 +274,7 @@ TEST_CASE("the volumes put back together are a tar archive that the system tar l
 
   fs::create_directories(dir / "extracted");
   auto extracted = test::run(
-      "/bin/sh", {"-c", "cat " + package + "/content.tar.* | tar -xf - --no-same-owner -C " + extracted_dir},
+      tar, {"-xf", (dir / "joined.tar").string(), "--no-same-owner", "-C", (dir / "extracted").string()},
       dir.path());
   CHECK(extracted.exit_code == 0);
   for (const auto& file : files) {
@@ -280,12 +290,12 @@ TEST_CASE("a missing middle volume is refused when the reader opens, naming it")
   auto files = make_sources(dir, {300 * 1024});
   auto volumes = write_package(dir / "package", files, 64 * 1024);
   REQUIRE(volumes.size() >= 3);
-  fs::remove(dir / "package/content.tar.001");
+  fs::remove(dir / "package" / "content.tar.001");
 
   auto reader = VolumeReader::open(volume_paths(dir / "package", volumes));
   REQUIRE_FALSE(reader.has_value());
   CHECK(reader.error().code == ExitCode::kIntegrity);
-  CHECK(reader.error().what == (dir / "package/content.tar.001").string());
+  CHECK(reader.error().what == (dir / "package" / "content.tar.001").string());
   CHECK(reader.error().why == "is missing");
 }
 
@@ -311,7 +321,7 @@ TEST_CASE("a truncated middle volume is refused by its expected size, before and
   auto volumes = write_package(dir / "package", files, 64 * 1024);
   std::vector<std::uint64_t> sizes;
   for (const auto& volume : volumes) sizes.push_back(volume.size);
-  fs::path middle = dir / "package/content.tar.001";
+  fs::path middle = dir / "package" / "content.tar.001";
 
   SECTION("truncated before opening") {
     fs::resize_file(middle, 1000);
@@ -349,13 +359,14 @@ TEST_CASE("a volume after the end of the tar stream is refused, naming it") {
   auto files = make_sources(dir, {1000});
   auto volumes = write_package(dir / "package", files, 64 * 1024);
   REQUIRE(volumes.size() == 1);
-  test::write_file(dir / "package/content.tar.001", "smuggled");
-  auto reader = VolumeReader::open({dir / "package/content.tar.000", dir / "package/content.tar.001"});
+  test::write_file(dir / "package" / "content.tar.001", "smuggled");
+  auto reader =
+      VolumeReader::open({dir / "package" / "content.tar.000", dir / "package" / "content.tar.001"});
   REQUIRE(reader.has_value());
   auto entries = read_all(*reader);
   REQUIRE_FALSE(entries.has_value());
   CHECK(entries.error().code == ExitCode::kIntegrity);
-  CHECK(entries.error().what == (dir / "package/content.tar.001").string());
+  CHECK(entries.error().what == (dir / "package" / "content.tar.001").string());
   CHECK(entries.error().why == "comes after the end of the tar stream");
 }
 
@@ -460,9 +471,9 @@ TEST_CASE("a writer dropped before finishing leaves no partial volume behind, on
     CHECK(count_partial_files(dir / "package") == 1);
   }
   CHECK(count_partial_files(dir / "package") == 0);
-  CHECK(fs::file_size(dir / "package/content.tar.000") == 64 * 1024);
-  CHECK(fs::file_size(dir / "package/content.tar.002") == 64 * 1024);
-  CHECK_FALSE(fs::exists(dir / "package/content.tar.003"));
+  CHECK(fs::file_size(dir / "package" / "content.tar.000") == 64 * 1024);
+  CHECK(fs::file_size(dir / "package" / "content.tar.002") == 64 * 1024);
+  CHECK_FALSE(fs::exists(dir / "package" / "content.tar.003"));
 }
 
 TEST_CASE("the writer refuses a volume size under 64 KiB and a package folder that does not exist") {

@@ -119,13 +119,19 @@ TEST_CASE("placing a verified package puts each file at XX/<SHA1>.ext and leaves
   CHECK(again->files_already_present == 2);
 }
 
-TEST_CASE("entries whose names could escape WsusContent are refused before anything is written") {
+TEST_CASE(
+    "entries whose names could escape WsusContent or that Windows would store elsewhere are refused before "
+    "anything is written") {
   auto good = content_file("payload");
   const std::string sha = good.digests.sha1_hex;
   for (const std::string& hostile :
        {std::string("../") + sha + ".cab", "/etc/" + sha + ".cab", "C:/Windows/" + sha + ".cab",
         good.path + ":Zone.Identifier", "\\\\server\\share\\" + sha + ".cab", std::string("..\\..\\evil.exe"),
-        good.path.substr(0, 2) + "/../../" + sha + ".cab"}) {
+        good.path.substr(0, 2) + "/../../" + sha + ".cab",
+        // What Windows would store under another name or not as a file at all: a trailing dot or
+        // space, a device name, a stream.
+        good.path + ".", good.path + " ", good.path.substr(0, 3) + "CON", good.path.substr(0, 3) + "NUL.cab",
+        good.path.substr(0, 3) + "COM1", "AUX/" + sha + ".cab", good.path + "::$DATA"}) {
     test::TestDir dir("placer-hostile-name");
     auto package = make_package(dir / "pkg", {good}, {{hostile, good.bytes}});
     require_refused(place(dir, package), "is not a WsusContent name (XX/<SHA1>.ext); refusing to extract it",

@@ -1,5 +1,7 @@
 // The wsusutil export package reader: both containers, every refusal, and bounded memory on a large
-// package. Packages are built here: .xml.gz with zlib, CAB with Debian's gcab.
+// package. Packages are built here: .xml.gz with zlib, CAB with Debian's gcab (a writer independent of
+// ours); on Windows, which has no gcab, with the simulator's cabinet writer, itself checked against gcab
+// by the Linux suite (sim_tests).
 #include "wsus/export_package.h"
 
 #include <fmt/format.h>
@@ -20,6 +22,9 @@
 #include "common/encoding.h"
 #include "tests/support/catch.h"
 #include "tests/support/test_dir.h"
+#ifdef _WIN32
+#include "tests/sim/cab_writer.h"
+#endif
 
 using namespace wsa;
 using namespace wsa::wsus;
@@ -211,6 +216,13 @@ struct CabMember {
 fs::path make_cab(const TestDir& dir, const std::string& cab_name, const std::vector<CabMember>& members) {
   fs::path source = dir / ("cab-source-" + cab_name);
   fs::create_directories(source);
+#ifdef _WIN32
+  std::vector<sim::CabinetEntry> entries;
+  for (const auto& member : members) {
+    entries.push_back({member.name, [&member](const sim::ByteSink& sink) { sink(member.contents); }});
+  }
+  REQUIRE(sim::write_cabinet(dir / cab_name, entries).has_value());
+#else
   std::string command = "gcab -c -n -z '" + (dir / cab_name).string() + "'";
   for (const auto& member : members) {
     test::write_file(source / member.name, member.contents);
@@ -218,6 +230,7 @@ fs::path make_cab(const TestDir& dir, const std::string& cab_name, const std::ve
   }
   command += " >/dev/null 2>&1";
   REQUIRE(std::system(command.c_str()) == 0);
+#endif
   return dir / cab_name;
 }
 
