@@ -10,8 +10,8 @@
 #   - a real `export --metadata` of the unchanged tree (writes a package that carries nothing);
 #   - `rsync -a` with nothing to do, the peer of all three.
 # Memory, on a tree of each of `memory-sizes` files (/usr/bin/time -v, maximum resident set size): the
-# first export (hashes every file, writes every volume), the unchanged re-export with --metadata, and
-# `gaps`; with the per-file cost between the smallest and the largest size. With strace installed, the
+# first export with --metadata (hashes every file, writes every volume), the unchanged re-export with
+# --metadata, and `gaps`; with the per-file cost between the smallest and the largest size. With strace installed, the
 # stat calls per file of the re-scan (`strace -c -f`, untimed).
 # Build first (wsus-airgap and wsusutil-sim). Uses a work folder under the build dir (removed at the end).
 set -euo pipefail
@@ -40,16 +40,17 @@ peak_mib() {
   awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); printf "%.1f", $2 / 1024}' "$work/time.txt"
 }
 
-# A generated tree of $2 files in $1/src, exported once (which fills the hash cache and makes the
-# metadata package $1/media/wsus-airgap-000001/metadata.xml.gz). Prints the first export's peak MiB.
+# A generated tree of $2 files in $1/src and its metadata package $1/metadata.xml.gz (made by the
+# simulator beforehand: rusage counts waited-for children, and the simulator holds its whole catalog),
+# exported once, which fills the hash cache. Prints that first export's peak MiB.
 make_tree() {
   local dir=$1 count=$2
   mkdir -p "$dir"
   "$sim" generate --catalog "$dir/catalog.json" --content "$dir/src" --seed 42 \
     --updates $((count * 2 / 3)) --files "$count" --max-size "$max_size" >/dev/null
-  WSUSUTIL_SIM_CATALOG="$dir/catalog.json" WSUSUTIL_SIM_STATE="$dir/sim-state.json" \
-    peak_mib "$tool" export --content "$dir/src" --media "$dir/media" --key "$work/key.key" \
-    --state "$dir/export.sqlite" --wsusutil "$sim"
+  "$sim" export "$dir/metadata.xml.gz" "$dir/wsusutil.log" --catalog "$dir/catalog.json" >/dev/null
+  peak_mib "$tool" export --content "$dir/src" --media "$dir/media" --key "$work/key.key" \
+    --state "$dir/export.sqlite" --metadata "$dir/metadata.xml.gz"
 }
 export_args() {  # $1: tree folder; the common arguments of the measured exports
   echo --content "$1/src" --media "$1/media" --key "$work/key.key" --state "$1/export.sqlite"
@@ -60,7 +61,7 @@ declare -A first_mib reexport_mib gaps_mib
 for count in $memory_sizes; do
   dir=$work/memory-$count
   first_mib[$count]=$(make_tree "$dir" "$count")
-  metadata=$dir/media/wsus-airgap-000001/metadata.xml.gz
+  metadata=$dir/metadata.xml.gz
   # shellcheck disable=SC2046
   reexport_mib[$count]=$(peak_mib "$tool" export $(export_args "$dir") --metadata "$metadata")
   gaps_mib[$count]=$(peak_mib "$tool" gaps --content "$dir/src" --metadata "$metadata")
@@ -79,7 +80,7 @@ fi
 
 dir=$work/memory-$files
 [ -d "$dir" ] || make_tree "$dir" "$files" >/dev/null
-metadata=$dir/media/wsus-airgap-000001/metadata.xml.gz
+metadata=$dir/metadata.xml.gz
 count=$(find "$dir/src" -type f | wc -l)
 echo "re-scan: $count files, $(($(du -sb "$dir/src" | cut -f1) / 1048576)) MiB, $(nproc) cores"
 rsync -a "$dir/src/" "$dir/copy/"  # the set-up: the measured rsync runs find nothing to do
