@@ -3,6 +3,7 @@
 
 #include <boost/filesystem/path.hpp>
 
+#include <array>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -13,6 +14,16 @@ namespace wsa {
 
 class Progress;
 class AtomicFile;
+
+// Raw digests, for tables of many files: 52 bytes a file instead of two hex strings on the heap.
+using Sha256Bytes = std::array<unsigned char, 32>;
+using Sha1Bytes = std::array<unsigned char, 20>;
+
+// The bytes as a string_view, for to_hex_lower/to_hex_upper (common/encoding.h).
+template <std::size_t N>
+std::string_view byte_view(const std::array<unsigned char, N>& bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), N};
+}
 
 struct Digests {
   std::string sha256_hex;  // 64 lower-case hex characters

@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -19,11 +20,18 @@ std::string to_hex(std::string_view bytes, const char* digits) {
   return out;
 }
 
+// A table, not comparisons: a re-scan decodes the cache's digests of every file (a few million characters).
+constexpr std::array<signed char, 256> kHexValues = [] {
+  std::array<signed char, 256> values{};
+  values.fill(-1);
+  for (int c = '0'; c <= '9'; ++c) values[c] = static_cast<signed char>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c) values[c] = static_cast<signed char>(c - 'a' + 10);
+  for (int c = 'A'; c <= 'F'; ++c) values[c] = static_cast<signed char>(c - 'A' + 10);
+  return values;
+}();
+
 int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
+  return kHexValues[static_cast<unsigned char>(c)];
 }
 }  // namespace
 
@@ -52,6 +60,17 @@ std::optional<std::string> from_hex(std::string_view hex) {
     out.push_back(static_cast<char>((hi << 4) | lo));
   }
   return out;
+}
+
+bool from_hex_into(std::string_view hex, std::span<unsigned char> out) {
+  if (hex.size() != out.size() * 2) return false;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    int hi = hex_value(hex[2 * i]);
+    int lo = hex_value(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out[i] = static_cast<unsigned char>((hi << 4) | lo);
+  }
+  return true;
 }
 
 std::string to_base64(std::string_view bytes) {

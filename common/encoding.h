@@ -14,6 +14,9 @@ std::string to_hex_lower(std::string_view bytes);
 std::string to_hex_upper(std::string_view bytes);
 // Decodes hex of either case; nullopt on odd length or a non-hex character.
 std::optional<std::string> from_hex(std::string_view hex);
+// Decodes hex of either case into exactly `out.size()` bytes, without allocating; false (and `out`
+// unspecified) when `hex` is not exactly twice as long or holds a non-hex character.
+bool from_hex_into(std::string_view hex, std::span<unsigned char> out);
 
 std::string to_base64(std::string_view bytes);
 // Strict standard base64 (with padding); nullopt on anything else.

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -81,11 +82,25 @@ std::optional<std::uint64_t> file_id(const fs::path& path);
 // reparse points are not regular. mtime_ns and file_id equal what the two functions below give.
 struct FileFacts {
   bool regular = false;
+  bool folder = false;  // a real folder (not a link to one)
   std::uint64_t size = 0;
   std::optional<std::int64_t> mtime_ns;
   std::optional<std::uint64_t> file_id;  // not filled on Windows (it needs the file opened)
 };
 Result<FileFacts> file_facts(const fs::path& path);
+
+// One entry of a folder listing: its name (UTF-8) and, when the caller asked for them, its facts.
+struct FolderEntry {
+  std::string name;
+  std::optional<FileFacts> facts;
+};
+
+// Lists `folder` (not "." and ".."), in no particular order, with the facts of every entry whose
+// name `want_facts` accepts (all when it is null), read relative to the open folder (fstatat) or
+// from the listing itself (FindFirstFileExW): one call per entry at most, no path resolved again
+// from the root. An entry that vanishes between the listing and its stat is left out.
+Result<std::vector<FolderEntry>> list_folder(const fs::path& folder,
+                                             const std::function<bool(std::string_view)>& want_facts);
 
 // Modification time in nanoseconds since the epoch, as precise as the file system keeps it.
 Result<std::int64_t> modification_time_ns(const fs::path& path);

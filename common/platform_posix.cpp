@@ -2,6 +2,7 @@
 // call the operating system directly.
 #include "common/platform.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -141,18 +142,58 @@ std::optional<std::uint64_t> file_id(const fs::path& path) {
   return static_cast<std::uint64_t>(st.st_ino);
 }
 
-Result<FileFacts> file_facts(const fs::path& path) {
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) != 0) {
-    return make_error(ExitCode::kOperational, path.string(), "cannot stat: " + errno_text(errno));
-  }
+namespace {
+FileFacts facts_of(const struct stat& st) {
   FileFacts facts;
+  facts.folder = S_ISDIR(st.st_mode);
   if (!S_ISREG(st.st_mode)) return facts;
   facts.regular = true;
   facts.size = static_cast<std::uint64_t>(st.st_size);
   facts.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
   facts.file_id = static_cast<std::uint64_t>(st.st_ino);
   return facts;
+}
+
+struct DirCloser {
+  void operator()(DIR* dir) const { ::closedir(dir); }
+};
+}  // namespace
+
+Result<FileFacts> file_facts(const fs::path& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    return make_error(ExitCode::kOperational, path.string(), "cannot stat: " + errno_text(errno));
+  }
+  return facts_of(st);
+}
+
+Result<std::vector<FolderEntry>> list_folder(const fs::path& folder,
+                                             const std::function<bool(std::string_view)>& want_facts) {
+  std::unique_ptr<DIR, DirCloser> dir(::opendir(folder.c_str()));
+  if (!dir) return make_error(ExitCode::kOperational, folder.string(), "cannot list: " + errno_text(errno));
+  const int fd = ::dirfd(dir.get());
+  std::vector<FolderEntry> entries;
+  for (;;) {
+    errno = 0;
+    const struct dirent* entry = ::readdir(dir.get());
+    if (entry == nullptr) break;
+    std::string_view name(entry->d_name);
+    if (name == "." || name == "..") continue;
+    FolderEntry found{std::string(name), std::nullopt};
+    if (!want_facts || want_facts(name)) {
+      struct stat st {};
+      if (::fstatat(fd, entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT) continue;  // removed since it was listed
+        return make_error(ExitCode::kOperational, (folder / found.name).string(),
+                          "cannot stat: " + errno_text(errno));
+      }
+      found.facts = facts_of(st);
+    }
+    entries.push_back(std::move(found));
+  }
+  if (errno != 0)
+    return make_error(ExitCode::kOperational, folder.string(), "cannot list: " + errno_text(errno));
+  return entries;
 }
 
 Result<std::int64_t> modification_time_ns(const fs::path& path) {

@@ -7,8 +7,6 @@
 #include <future>
 #include <limits>
 #include <map>
-#include <set>
-#include <unordered_map>
 
 #include "common/atomic_file.h"
 #include "common/digest.h"
@@ -40,15 +38,14 @@ using manifest::PinnedFile;
 // What the scan found and what of it travels.
 struct Selection {
   verify::ContentListing listing;
-  std::vector<const verify::ContentFile*> shippable;  // files whose bytes match their SHA-1 name
+  std::vector<const verify::ContentFile*> shippable;  // files whose bytes match their SHA-1 name, sorted
   std::vector<bool> carry;                            // per shippable file
 };
 
-// What the volumes hold, for the manifest and the ledger.
+// What the volumes hold, for the manifest (the ledger's shipped set is the selection's carried files).
 struct Written {
   std::vector<PinnedFile> volumes;
   manifest::InventorySummary inventory;
-  std::vector<std::pair<std::string, std::string>> shipped;  // path, SHA-256
 };
 
 // The message an interrupted run is finished with, so `status` shows what happened to it.
@@ -258,27 +255,21 @@ state::RunRecord run_record(const ExportRun& run) {
   return record;
 }
 
-// Steps 3-4: read the store (the hash cache makes an unchanged tree cost a directory walk) with the
-// metadata's completeness check and the shipped set beside it, then choose what to carry.
+// Steps 3-4: read the store once (the hash cache makes an unchanged tree cost a directory walk), check
+// the metadata's files against that one reading, then choose what to carry.
 Selection scan_and_choose(ExportRun& run, const std::optional<PinnedFile>& metadata) {
   const auto& options = run.options;
-  // Reading the metadata is CPU work and the scan is file-system work: run them side by side.
+  // Reading the metadata is CPU work and the scan is file-system work: run them side by side. The
+  // completeness check then looks each referenced file up in the scan, not on the disk again.
   std::optional<fs::path> metadata_path;
   if (metadata)
     metadata_path = run.partial_dir / metadata->name;
   else if (options.metadata)
     metadata_path = *options.metadata;
-  std::future<Result<verify::GapReport>> source_gaps;
+  std::future<Result<verify::ReferencedFiles>> referenced;
   if (metadata_path) {
-    source_gaps = std::async(std::launch::async, [&options, path = *metadata_path] {
-      return verify::find_gaps(options.content, path, {});
-    });
-  }
-  // The shipped set is needed right after the scan; read it while the walk waits on the disk.
-  // (The ledger's connection is opened in serialized mode, so two threads may use it.)
-  std::future<Result<std::unordered_map<std::string, std::vector<std::string>>>> shipped_load;
-  if (!run.exactly_requested && !run.full) {
-    shipped_load = std::async(std::launch::async, [&ledger = run.ledger] { return ledger.all_shipped(); });
+    referenced = std::async(std::launch::async,
+                            [path = *metadata_path] { return verify::ReferencedFiles::read(path); });
   }
   Progress scan_progress("hashing", 0, 0, options.show_progress);
   verify::ScanOptions scan_options;
@@ -287,9 +278,12 @@ Selection scan_and_choose(ExportRun& run, const std::optional<PinnedFile>& metad
   Selection selection;
   selection.listing = value_or_throw(verify::scan_content_store(options.content, &run.ledger, scan_options));
   scan_progress.finish();
-  if (shipped_load.valid()) run.shipped = value_or_throw(shipped_load.get());
   refuse_unusable_source(options, selection.listing);
-  if (source_gaps.valid()) report_source_gaps(run, source_gaps.get());
+  if (referenced.valid()) {
+    auto read = referenced.get();
+    report_source_gaps(run, read ? std::move(*read).check_against(selection.listing, {})
+                                 : Result<verify::GapReport>(std::unexpected(read.error())));
+  }
   run.report.files_hashed = selection.listing.hashed_files;
   run.report.files_from_cache = selection.listing.cached_files;
   for (const auto& foreign : selection.listing.foreign_files) {
@@ -297,9 +291,10 @@ Selection scan_and_choose(ExportRun& run, const std::optional<PinnedFile>& metad
   }
   refuse_mismatched(run, selection);
   report_unavailable_requests(run, selection.shippable);
+  const std::vector<bool> shipped = shipped_before(run, selection.shippable);
   selection.carry.resize(selection.shippable.size());
   for (std::size_t i = 0; i < selection.shippable.size(); ++i) {
-    selection.carry[i] = should_carry(run, *selection.shippable[i]);
+    selection.carry[i] = should_carry(run, *selection.shippable[i], shipped[i]);
     run.report.files_total += 1;
     run.report.bytes_total += selection.shippable[i]->size;
     if (selection.carry[i]) {
@@ -323,16 +318,17 @@ Written write_volumes(ExportRun& run, const Selection& selection) {
   Written written;
   for (std::size_t i = 0; i < selection.shippable.size(); ++i) {
     const auto& file = *selection.shippable[i];
+    std::string sha256_hex = file.sha256_hex();
     if (selection.carry[i]) {
-      auto added = value_or_throw(writer.add_file(file.path, file.disk_path, file.size));
-      if (added.sha256_hex != file.digests.sha256_hex) {
-        fail(ExitCode::kOperational, file.disk_path.string(), "changed while being exported",
+      const fs::path disk_path = selection.listing.disk_path(file);
+      auto added = value_or_throw(writer.add_file(file.path, disk_path, file.size));
+      if (added.sha256_hex != sha256_hex) {
+        fail(ExitCode::kOperational, disk_path.string(), "changed while being exported",
              "let WSUS finish downloading, then run the export again");
       }
-      written.shipped.emplace_back(file.path, file.digests.sha256_hex);
     }
-    value_or_throw(inventory.add(
-        {file.path, file.size, file.digests.sha256_hex, file.digests.sha1_hex, selection.carry[i]}));
+    value_or_throw(
+        inventory.add({file.path, file.size, std::move(sha256_hex), file.sha1_hex(), selection.carry[i]}));
   }
   written.volumes = value_or_throw(writer.finish());
   write_progress.finish();
@@ -368,7 +364,7 @@ std::string sign_manifest(ExportRun& run, const std::optional<PinnedFile>& metad
 // Step 7: recorded before the folder is named, so a sequence is never made twice
 // (finish_recorded_package); the shipped set after the record, so a crash between the two only makes
 // the next export carry those files again, never leave them out.
-void record_and_publish(ExportRun& run, state::RecordedRun& journal, const Written& written) {
+void record_and_publish(ExportRun& run, state::RecordedRun& journal, const Selection& selection) {
   std::string message = "exported " + std::to_string(run.report.files_carried) + " file(s)";
   if (run.exactly_requested) {
     message += " requested by " + run.options.request->filename().string();
@@ -377,7 +373,15 @@ void record_and_publish(ExportRun& run, state::RecordedRun& journal, const Writt
   }
   journal.count(run.report.files_carried, run.report.bytes_carried);
   journal.finish(state::RunStatus::kSucceeded, run.report.manifest_sha256, message);
-  value_or_throw(run.ledger.record_shipped(run.sequence, written.shipped));
+  // The carried files, produced one at a time: a first export of 100,000 files holds no second list.
+  std::vector<const verify::ContentFile*> carried;
+  carried.reserve(run.report.files_carried);
+  for (std::size_t i = 0; i < selection.shippable.size(); ++i) {
+    if (selection.carry[i]) carried.push_back(selection.shippable[i]);
+  }
+  value_or_throw(run.ledger.record_shipped(run.sequence, carried.size(), [&carried](std::size_t i) {
+    return std::pair(carried[i]->path, carried[i]->sha256_hex());
+  }));
   reached_step("recorded");
   boost::system::error_code ec;
   fs::rename(run.partial_dir, run.final_dir, ec);
@@ -426,7 +430,7 @@ ExportReport run_export(const ExportOptions& options) {
     reached_step("volumes-written");
     sign_manifest(run, metadata, written);
     reached_step("signed");
-    record_and_publish(run, journal, written);
+    record_and_publish(run, journal, selection);
     return run.report;
   } catch (const AirgapError& error) {
     if (journal.finished()) throw;  // recorded (or a dry run): the next run finishes the package

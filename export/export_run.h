@@ -5,7 +5,6 @@
 #include <map>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "export/export_pipeline.h"
@@ -34,13 +33,15 @@ struct ExportRun {
   bool exactly_requested = false;  // --request: carry only `requested`
   bool full = false;               // carry every file (--full, or the first package of a ledger)
   std::string receipt_note;        // what the ledger records about the receipt
-  // The ledger's shipped set (path -> SHA-256s), read beside the scan.
-  std::optional<std::unordered_map<std::string, std::vector<std::string>>> shipped;
 };
 
+// Per file of `shippable` (sorted by path): whether the ledger shipped it with these bytes (same path and
+// SHA-256). One pass over the shipped set in path order beside the list, never copied into memory; all
+// false when the choice does not depend on it (--full, --request, the first package).
+std::vector<bool> shipped_before(ExportRun& run, const std::vector<const verify::ContentFile*>& shippable);
 // Whether `file` travels: never shipped (or shipped with other bytes), asked for by the receipt, or
-// everything with --full; exactly what was asked with --request.
-bool should_carry(ExportRun& run, const verify::ContentFile& file);
+// everything with --full; exactly what was asked with --request. `shipped` is shipped_before's answer.
+bool should_carry(ExportRun& run, const verify::ContentFile& file, bool shipped);
 // The --receipt-trust keys, if any were given.
 std::optional<manifest::TrustStore> load_receipt_trust(const ExportOptions& options);
 // Reads and checks the --receipt against this ledger (kIntegrity when it answers another chain or a

@@ -28,15 +28,14 @@ Result<std::optional<CachedHash>> HashCache::find(const std::string& path) {
   return std::optional<CachedHash>(read_hash(*statement, 0));
 }
 
-Result<std::unordered_map<std::string, CachedHash>> HashCache::all() {
-  auto statement = db_->prepare("SELECT path, size, mtime_ns, file_id, sha256, sha1 FROM hash_cache");
+Result<void> HashCache::each(const std::function<void(const std::string& path, const CachedHash&)>& visit) {
+  // The primary key of a WITHOUT ROWID table is its order: ORDER BY path costs no sort.
+  auto statement =
+      db_->prepare("SELECT path, size, mtime_ns, file_id, sha256, sha1 FROM hash_cache ORDER BY path");
   if (!statement) return std::unexpected(statement.error());
-  std::unordered_map<std::string, CachedHash> hashes;
-  auto read = statement->each_row("read the hash cache", [&](const sqlite::Statement& row) {
-    hashes.emplace(row.get<std::string>(0), read_hash(row, 1));
+  return statement->each_row("read the hash cache", [&](const sqlite::Statement& row) {
+    visit(row.get<std::string>(0), read_hash(row, 1));
   });
-  if (!read) return std::unexpected(read.error());
-  return hashes;
 }
 
 Result<void> HashCache::store(const std::vector<std::pair<std::string, CachedHash>>& entries) {

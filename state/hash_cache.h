@@ -6,7 +6,6 @@
 #include <functional>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -30,8 +29,9 @@ class HashCache {
   explicit HashCache(sqlite::Database& db) : db_(&db) {}
 
   Result<std::optional<CachedHash>> find(const std::string& path);
-  // The whole cache in one query: a re-scan of 100,000 files must not pay a query per file.
-  Result<std::unordered_map<std::string, CachedHash>> all();
+  // Every entry in ascending byte-wise path order, in one query: a re-scan of 100,000 files must pay
+  // neither a query per file nor a copy of the whole cache in memory.
+  Result<void> each(const std::function<void(const std::string& path, const CachedHash&)>& visit);
   // Inserts or replaces every entry in one transaction.
   Result<void> store(const std::vector<std::pair<std::string, CachedHash>>& entries);
   // Removes every entry whose path `keep` rejects, in one transaction.

@@ -81,9 +81,10 @@ Result<std::optional<CachedHash>> Ledger::cached_hash(const std::string& path) {
   return impl_->hashes.find(path);
 }
 
-Result<std::unordered_map<std::string, CachedHash>> Ledger::all_cached_hashes() {
+Result<void> Ledger::each_cached_hash(
+    const std::function<void(const std::string& path, const CachedHash&)>& visit) {
   std::lock_guard lock(impl_->mutex);
-  return impl_->hashes.all();
+  return impl_->hashes.each(visit);
 }
 
 Result<void> Ledger::store_hashes(const std::vector<std::pair<std::string, CachedHash>>& entries) {
@@ -101,15 +102,23 @@ Result<bool> Ledger::was_shipped(const std::string& path, const std::string& sha
   return impl_->shipped.contains(path, sha256_hex);
 }
 
-Result<std::unordered_map<std::string, std::vector<std::string>>> Ledger::all_shipped() {
+Result<void> Ledger::each_shipped(
+    const std::function<void(const std::string& path, const std::string& sha256_hex)>& visit) {
   std::lock_guard lock(impl_->mutex);
-  return impl_->shipped.all();
+  return impl_->shipped.each(visit);
 }
 
 Result<void> Ledger::record_shipped(std::uint64_t sequence,
                                     const std::vector<std::pair<std::string, std::string>>& files) {
   std::lock_guard lock(impl_->mutex);
   return impl_->shipped.record(sequence, files);
+}
+
+Result<void> Ledger::record_shipped(
+    std::uint64_t sequence, std::size_t count,
+    const std::function<std::pair<std::string, std::string>(std::size_t)>& pair) {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->shipped.record(sequence, count, pair);
 }
 
 Result<void> Ledger::forget_shipped(const std::vector<std::string>& paths) {

@@ -9,7 +9,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "common/error.h"
@@ -40,8 +39,9 @@ struct SourceFreshness {
 // Threads: one Ledger may be shared by several threads (export reads the shipped set on one thread
 // while the content scan reads and writes the hash cache on others). Every call holds the Ledger's
 // mutex for its whole length, so one thread's transaction never interleaves with another's statement;
-// callbacks given to a call (forget_hashes_except) must not call back into the Ledger. Several
-// processes may share the file (SQLite locking; runs hold the `<ledger>.lock` file as well).
+// callbacks given to a call (each_cached_hash, each_shipped, forget_hashes_except, record_shipped) must
+// not call back into the Ledger. Several processes may share the file (SQLite locking; runs hold the
+// `<ledger>.lock` file as well).
 class Ledger {
  public:
   // Opens the ledger, creating it (and its folder) when missing unless `access` is kReadOnly. Busy
@@ -83,9 +83,9 @@ class Ledger {
 
   // Hash cache, keyed by canonical content path.
   Result<std::optional<CachedHash>> cached_hash(const std::string& path);
-  // The whole hash cache in one query: a re-scan of 100,000 files must not pay a query (and its file
-  // locks) per file.
-  Result<std::unordered_map<std::string, CachedHash>> all_cached_hashes();
+  // Every hash-cache entry in ascending byte-wise path order, in one query (a re-scan of 100,000 files
+  // must not pay a query, and its file locks, per file) and without a copy of the cache in memory.
+  Result<void> each_cached_hash(const std::function<void(const std::string& path, const CachedHash&)>& visit);
   // Inserts or replaces every entry in one transaction.
   Result<void> store_hashes(const std::vector<std::pair<std::string, CachedHash>>& entries);
   // Removes every entry whose path `keep` rejects, in one transaction.
@@ -93,11 +93,16 @@ class Ledger {
 
   // Shipped set: (path, sha256) pairs that an exported package carried, with its sequence.
   Result<bool> was_shipped(const std::string& path, const std::string& sha256_hex);
-  // The whole shipped set in one query, as path -> every SHA-256 shipped under that path.
-  Result<std::unordered_map<std::string, std::vector<std::string>>> all_shipped();
+  // Every shipped (path, SHA-256) pair in ascending byte-wise order of path, then SHA-256, in one
+  // query and without a copy of the set in memory.
+  Result<void> each_shipped(
+      const std::function<void(const std::string& path, const std::string& sha256_hex)>& visit);
   // Adds the pairs (a pair already present takes the new sequence), in one transaction.
   Result<void> record_shipped(std::uint64_t sequence,
                               const std::vector<std::pair<std::string, std::string>>& files);
+  // The same for `count` pairs produced one at a time by `pair(i)`.
+  Result<void> record_shipped(std::uint64_t sequence, std::size_t count,
+                              const std::function<std::pair<std::string, std::string>(std::size_t)>& pair);
   // Removes every pair of these paths, in one transaction.
   Result<void> forget_shipped(const std::vector<std::string>& paths);
   // The highest sequence of a package that carried `path` (any SHA-256), if any carried it.

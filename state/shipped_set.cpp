@@ -9,26 +9,31 @@ Result<bool> ShippedSet::contains(const std::string& path, const std::string& sh
   return statement->step("read the shipped set");
 }
 
-Result<std::unordered_map<std::string, std::vector<std::string>>> ShippedSet::all() {
-  auto statement = db_->prepare("SELECT path, sha256 FROM shipped");
+Result<void> ShippedSet::each(
+    const std::function<void(const std::string& path, const std::string& sha256_hex)>& visit) {
+  // The primary key (path, sha256) of a WITHOUT ROWID table is its order: no sort.
+  auto statement = db_->prepare("SELECT path, sha256 FROM shipped ORDER BY path, sha256");
   if (!statement) return std::unexpected(statement.error());
-  std::unordered_map<std::string, std::vector<std::string>> shipped;
-  auto read = statement->each_row("read the shipped set", [&](const sqlite::Statement& row) {
-    shipped[row.get<std::string>(0)].push_back(row.get<std::string>(1));
+  return statement->each_row("read the shipped set", [&](const sqlite::Statement& row) {
+    visit(row.get<std::string>(0), row.get<std::string>(1));
   });
-  if (!read) return std::unexpected(read.error());
-  return shipped;
 }
 
 Result<void> ShippedSet::record(std::uint64_t sequence,
                                 const std::vector<std::pair<std::string, std::string>>& files) {
-  if (files.empty()) return {};
+  return record(sequence, files.size(), [&files](std::size_t i) { return files[i]; });
+}
+
+Result<void> ShippedSet::record(std::uint64_t sequence, std::size_t count,
+                                const std::function<std::pair<std::string, std::string>(std::size_t)>& pair) {
+  if (count == 0) return {};
   auto transaction = db_->begin_write("record shipped files");
   if (!transaction) return std::unexpected(transaction.error());
   auto statement =
       db_->prepare("INSERT OR REPLACE INTO shipped (path, sha256, sequence) VALUES (?1, ?2, ?3)");
   if (!statement) return std::unexpected(statement.error());
-  for (const auto& [path, sha256] : files) {
+  for (std::size_t i = 0; i < count; ++i) {
+    auto [path, sha256] = pair(i);
     statement->bind(path, sha256, sequence);
     if (auto done = statement->run("record shipped files"); !done) return done;
   }

@@ -3,9 +3,9 @@
 // carried, with the package's sequence.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -20,10 +20,14 @@ class ShippedSet {
   explicit ShippedSet(sqlite::Database& db) : db_(&db) {}
 
   Result<bool> contains(const std::string& path, const std::string& sha256_hex);
-  // The whole set in one query, as path -> every SHA-256 shipped under that path.
-  Result<std::unordered_map<std::string, std::vector<std::string>>> all();
+  // Every (path, SHA-256) pair in ascending byte-wise order of path, then SHA-256, in one query and
+  // without a copy of the set in memory.
+  Result<void> each(const std::function<void(const std::string& path, const std::string& sha256_hex)>& visit);
   // Adds the (path, sha256) pairs (a pair already present takes the new sequence), in one transaction.
   Result<void> record(std::uint64_t sequence, const std::vector<std::pair<std::string, std::string>>& files);
+  // The same for `count` pairs produced one at a time by `pair(i)`, so the caller need not hold them all.
+  Result<void> record(std::uint64_t sequence, std::size_t count,
+                      const std::function<std::pair<std::string, std::string>(std::size_t)>& pair);
   // Removes every pair of these paths, in one transaction.
   Result<void> forget(const std::vector<std::string>& paths);
   // The highest sequence of a package that carried `path` (any SHA-256), if any carried it.

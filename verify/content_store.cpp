@@ -6,13 +6,14 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <future>
+#include <iterator>
 #include <mutex>
 #include <thread>
-#include <unordered_map>
 
+#include "common/encoding.h"
 #include "common/platform.h"
 #include "common/progress.h"
+#include "common/text.h"
 #include "state/ledger.h"
 #include "wsus/content_name.h"
 
@@ -25,66 +26,122 @@ namespace {
 constexpr std::size_t kCacheBatchFiles = 1000;
 constexpr std::chrono::seconds kCacheBatchInterval{2};
 
-// One file as the walk saw it; the times are filled where one system call gives them with the size.
-struct FoundFile {
-  ContentPresence presence;
-  std::optional<std::int64_t> mtime_ns;
-  std::optional<std::uint64_t> file_id;
+// One `XX` folder's share of the walk, kept apart so threads never share a vector.
+struct FolderScan {
+  std::vector<ContentFile> files;  // sorted by canonical path
+  std::vector<fs::path> foreign;
 };
 
-// A re-scan of an unchanged tree is nothing but these calls, so each extra stat per file shows.
-Result<platform::FileFacts> entry_facts(const fs::directory_entry& entry) {
-  return platform::file_facts(entry.path());
+// A re-scan of an unchanged tree is nothing but this: one listing per folder and one stat per content
+// file, relative to the open folder (platform::list_folder).
+Result<FolderScan> scan_folder(const fs::path& root, const std::string& folder) {
+  FolderScan scan;
+  const fs::path folder_path = root / folder;
+  auto is_content_name = [&folder](std::string_view name) {
+    return wsus::parse_content_path(folder + "/" + std::string(name)).has_value();
+  };
+  auto entries = platform::list_folder(folder_path, is_content_name);
+  if (!entries) return std::unexpected(entries.error());
+  scan.files.reserve(entries->size());
+  for (auto& entry : *entries) {
+    std::string relative = folder + "/" + entry.name;
+    auto name = entry.facts && entry.facts->regular ? wsus::parse_content_path(relative) : std::nullopt;
+    if (!name) {
+      scan.foreign.push_back(folder_path / entry.name);
+      continue;
+    }
+    ContentFile file;
+    file.path = name->relative_path();
+    if (relative != file.path) file.found_as = std::move(relative);
+    file.size = entry.facts->size;
+    file.mtime_ns = entry.facts->mtime_ns.value_or(0);
+    file.file_id = entry.facts->file_id;
+    scan.files.push_back(std::move(file));
+  }
+  std::sort(scan.files.begin(), scan.files.end(),
+            [](const ContentFile& a, const ContentFile& b) { return a.path < b.path; });
+  return scan;
 }
 
 // WsusContent is flat: two-character folders holding the files. Anything else is not WSUS content
-// and is reported rather than carried.
-Result<std::vector<FoundFile>> walk(const fs::path& root, std::vector<fs::path>* foreign) {
+// and is reported rather than carried. The folders are listed on `threads` threads and joined in
+// name order, so the result does not depend on the number of threads or on the listing order.
+Result<std::vector<ContentFile>> walk(const fs::path& root, std::vector<fs::path>* foreign,
+                                      unsigned threads) {
   boost::system::error_code ec;
   if (!fs::is_directory(root, ec)) {
     return make_error(ExitCode::kOperational, root.string(), "is not a folder (or cannot be read)",
                       "give the WsusContent folder with --content");
   }
-  std::vector<FoundFile> found;
-  for (fs::directory_iterator folder(root, ec), end; !ec && folder != end; folder.increment(ec)) {
-    const fs::path& folder_path = folder->path();
-    if (!fs::is_directory(folder->symlink_status())) {
-      if (foreign != nullptr) foreign->push_back(folder_path);
-      continue;
-    }
-    boost::system::error_code inner;
-    for (fs::directory_iterator file(folder_path, inner); !inner && file != end; file.increment(inner)) {
-      std::string relative = folder_path.filename().string() + "/" + file->path().filename().string();
-      auto name = wsus::parse_content_path(relative);
-      std::optional<platform::FileFacts> facts;
-      if (name) {
-        auto read = entry_facts(*file);
-        if (!read) return std::unexpected(read.error());
-        facts = *read;
-      }
-      if (!facts || !facts->regular) {
-        if (foreign != nullptr) foreign->push_back(file->path());
-        continue;
-      }
-      found.push_back({{name->relative_path(), file->path(), facts->size}, facts->mtime_ns, facts->file_id});
-    }
-    if (inner)
-      return make_error(ExitCode::kOperational, folder_path.string(), "cannot list: " + inner.message());
+  auto top = platform::list_folder(root, nullptr);
+  if (!top) return std::unexpected(top.error());
+  std::vector<std::string> folders;
+  std::vector<fs::path> foreign_top;
+  for (auto& entry : *top) {
+    if (entry.facts && entry.facts->folder)
+      folders.push_back(std::move(entry.name));
+    else
+      foreign_top.push_back(root / entry.name);
   }
-  if (ec) return make_error(ExitCode::kOperational, root.string(), "cannot list: " + ec.message());
-  std::sort(found.begin(), found.end(),
-            [](const auto& a, const auto& b) { return a.presence.path < b.presence.path; });
-  // On a case-sensitive file system "ab/X" and "AB/X" are two files with one canonical name.
-  auto duplicate = std::adjacent_find(found.begin(), found.end(), [](const auto& a, const auto& b) {
-    return a.presence.path == b.presence.path;
+  // Upper case first, so "ab" and "AB" (one canonical folder on a case-sensitive disk) sit together.
+  auto folder_order = [](const std::string& a, const std::string& b) {
+    return std::pair(to_upper_ascii(a), a) < std::pair(to_upper_ascii(b), b);
+  };
+  std::sort(folders.begin(), folders.end(), folder_order);
+  std::sort(foreign_top.begin(), foreign_top.end());
+
+  std::vector<FolderScan> scans(folders.size());
+  auto listed = parallel_for(folders.size(), threads, [&](std::size_t i) -> Result<void> {
+    auto scan = scan_folder(root, folders[i]);
+    if (!scan) return std::unexpected(scan.error());
+    scans[i] = std::move(*scan);
+    return {};
   });
+  if (!listed) return std::unexpected(listed.error());
+
+  std::size_t total = 0;
+  for (const auto& scan : scans) total += scan.files.size();
+  std::vector<ContentFile> found;
+  found.reserve(total);
+  if (foreign != nullptr) *foreign = std::move(foreign_top);
+  for (auto& scan : scans) {
+    std::move(scan.files.begin(), scan.files.end(), std::back_inserter(found));
+    if (foreign != nullptr) std::move(scan.foreign.begin(), scan.foreign.end(), std::back_inserter(*foreign));
+    scan = {};  // frees the folder's share as soon as it is copied: the peak stays near one listing
+  }
+  auto by_path = [](const ContentFile& a, const ContentFile& b) { return a.path < b.path; };
+  // Folders joined in order are already sorted, unless two folders differ only in case.
+  if (!std::is_sorted(found.begin(), found.end(), by_path)) std::sort(found.begin(), found.end(), by_path);
+  // On a case-sensitive file system "ab/X" and "AB/X" are two files with one canonical name.
+  auto duplicate = std::adjacent_find(found.begin(), found.end(),
+                                      [](const auto& a, const auto& b) { return a.path == b.path; });
   if (duplicate != found.end()) {
     return make_error(
-        ExitCode::kOperational, duplicate->presence.disk_path.string(),
-        "has the same name, ignoring case, as " + std::next(duplicate)->presence.disk_path.string(),
+        ExitCode::kOperational, duplicate->disk_path(root).string(),
+        "has the same name, ignoring case, as " + std::next(duplicate)->disk_path(root).string(),
         "keep one of them: WSUS on Windows sees only one");
   }
   return found;
+}
+
+// The quick check, against the cache read in path order beside the sorted listing: one pass, no copy
+// of the cache in memory. Same size and time (and file id where both know it) means same bytes.
+Result<void> apply_cache(state::Ledger& cache, ContentListing& listing) {
+  auto& files = listing.files;
+  std::size_t next = 0;
+  return cache.each_cached_hash([&](const std::string& path, const state::CachedHash& hash) {
+    while (next < files.size() && files[next].path < path) ++next;
+    if (next == files.size() || files[next].path != path) return;
+    ContentFile& file = files[next];
+    if (hash.size != file.size || hash.mtime_ns != file.mtime_ns ||
+        (hash.file_id && file.file_id && *hash.file_id != *file.file_id)) {
+      return;
+    }
+    // A row whose digests do not decode is not believed: the file is hashed again.
+    if (!from_hex_into(hash.sha256_hex, file.sha256) || !from_hex_into(hash.sha1_hex, file.sha1)) return;
+    file.from_cache = true;
+    ++listing.cached_files;
+  });
 }
 
 }  // namespace
@@ -119,64 +176,52 @@ Result<void> parallel_for(std::size_t count, unsigned threads,
 
 Result<std::vector<ContentPresence>> list_content_store(const fs::path& root,
                                                         std::vector<fs::path>* foreign) {
-  auto found = walk(root, foreign);
+  auto found = walk(root, foreign, 0);
   if (!found) return std::unexpected(found.error());
   std::vector<ContentPresence> presences;
   presences.reserve(found->size());
-  for (auto& file : *found) presences.push_back(std::move(file.presence));
+  for (auto& file : *found) {
+    fs::path disk_path = file.disk_path(root);
+    presences.push_back({std::move(file.path), std::move(disk_path), file.size});
+  }
   return presences;
+}
+
+fs::path ContentFile::disk_path(const fs::path& root) const {
+  const std::string& relative = found_as.empty() ? path : found_as;
+  return root / relative.substr(0, 2) / relative.substr(3);
+}
+
+std::string ContentFile::sha256_hex() const {
+  return to_hex_lower(byte_view(sha256));
+}
+
+std::string ContentFile::sha1_hex() const {
+  return to_hex_upper(byte_view(sha1));
+}
+
+bool ContentFile::name_matches() const {
+  Sha1Bytes named{};
+  return from_hex_into(std::string_view(path).substr(3, 40), named) && named == sha1;
 }
 
 Result<ContentListing> scan_content_store(const fs::path& root, state::Ledger* cache,
                                           const ScanOptions& options) {
   ContentListing listing;
-  // The walk waits on the file system and loading the cache on SQLite: on two cores, overlap them.
-  std::future<Result<std::unordered_map<std::string, state::CachedHash>>> cache_load;
-  if (cache != nullptr && !options.rehash) {
-    cache_load = std::async(std::launch::async, [cache] { return cache->all_cached_hashes(); });
-  }
-  auto found = walk(root, &listing.foreign_files);
-  std::unordered_map<std::string, state::CachedHash> cached_hashes;
-  if (cache_load.valid()) {
-    auto loaded = cache_load.get();
-    if (!loaded) return std::unexpected(loaded.error());
-    cached_hashes = std::move(*loaded);
-  }
+  listing.root = root;
+  auto found = walk(root, &listing.foreign_files, options.threads);
   if (!found) return std::unexpected(found.error());
-
-  listing.files.reserve(found->size());
+  listing.files = std::move(*found);
+  for (const auto& file : listing.files) listing.total_bytes += file.size;
+  if (cache != nullptr && !options.rehash) {
+    if (auto applied = apply_cache(*cache, listing); !applied) return std::unexpected(applied.error());
+  }
   std::vector<std::size_t> to_hash;
   std::uint64_t bytes_to_hash = 0;
-  for (auto& found_file : *found) {
-    ContentFile file;
-    file.path = std::move(found_file.presence.path);
-    file.disk_path = std::move(found_file.presence.disk_path);
-    file.size = found_file.presence.size;
-    if (found_file.mtime_ns) {
-      file.mtime_ns = *found_file.mtime_ns;
-      file.file_id = found_file.file_id;
-    } else {
-      auto mtime = platform::modification_time_ns(file.disk_path);
-      if (!mtime) return std::unexpected(mtime.error());
-      file.mtime_ns = *mtime;
-      file.file_id = platform::file_id(file.disk_path);
-    }
-    listing.total_bytes += file.size;
-    if (auto cached = cached_hashes.find(file.path); cached != cached_hashes.end()) {
-      const state::CachedHash& hash = cached->second;
-      // The quick check: same size and time (and file id where known) means same bytes.
-      if (hash.size == file.size && hash.mtime_ns == file.mtime_ns &&
-          (!hash.file_id || !file.file_id || *hash.file_id == *file.file_id)) {
-        file.digests = {hash.sha256_hex, hash.sha1_hex, file.size};
-        file.from_cache = true;
-        ++listing.cached_files;
-      }
-    }
-    if (!file.from_cache) {
-      to_hash.push_back(listing.files.size());
-      bytes_to_hash += file.size;
-    }
-    listing.files.push_back(std::move(file));
+  for (std::size_t i = 0; i < listing.files.size(); ++i) {
+    if (listing.files[i].from_cache) continue;
+    to_hash.push_back(i);
+    bytes_to_hash += listing.files[i].size;
   }
 
   if (options.progress != nullptr) options.progress->advance(0, 0);
@@ -194,14 +239,17 @@ Result<ContentListing> scan_content_store(const fs::path& root, state::Ledger* c
   };
   auto hashed = parallel_for(to_hash.size(), options.threads, [&](std::size_t i) -> Result<void> {
     ContentFile& file = listing.files[to_hash[i]];
-    auto digests = hash_file(file.disk_path, options.progress);
+    auto digests = hash_file(listing.disk_path(file), options.progress);
     if (!digests) return std::unexpected(digests.error());
-    file.digests = std::move(*digests);
+    if (!from_hex_into(digests->sha256_hex, file.sha256) || !from_hex_into(digests->sha1_hex, file.sha1)) {
+      return make_error(ExitCode::kOperational, listing.disk_path(file).string(), "hashing gave no digest");
+    }
     if (options.progress != nullptr) options.progress->advance(0, 1);
     if (cache == nullptr) return {};
     std::lock_guard lock(cache_mutex);
-    pending.emplace_back(file.path, state::CachedHash{file.size, file.mtime_ns, file.file_id,
-                                                      file.digests.sha256_hex, file.digests.sha1_hex});
+    pending.emplace_back(
+        file.path, state::CachedHash{file.size, file.mtime_ns, file.file_id, std::move(digests->sha256_hex),
+                                     std::move(digests->sha1_hex)});
     if (pending.size() >= kCacheBatchFiles ||
         std::chrono::steady_clock::now() - last_store >= kCacheBatchInterval) {
       return store_pending();

@@ -1,11 +1,13 @@
 #pragma once
-// Reading a WsusContent folder: every `XX/<SHA1>.ext` file with its size, time and digests. Hashing
-// is skipped for files whose size and modification time match the ledger's cache (rsync's quick
-// check) and runs on every core for the rest.
+// Reading a WsusContent folder: every `XX/<SHA1>.ext` file with its size, time and digests, each file
+// looked at once (one stat relative to its open folder; none on Windows, where the listing carries
+// them), the `XX` folders listed on every core. Hashing is skipped for files whose size and
+// modification time match the ledger's cache (rsync's quick check) and runs on every core for the rest.
 
 #include <boost/filesystem/path.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,39 +26,50 @@ namespace wsa::verify {
 
 namespace fs = boost::filesystem;
 
+// One file of the store, kept compact (about 200 bytes): a 100,000-file store is held whole.
 struct ContentFile {
-  std::string path;    // canonical "XX/<SHA1>.ext"
-  fs::path disk_path;  // where it really is (case as found)
+  std::string path;      // canonical "XX/<SHA1>.ext"
+  std::string found_as;  // "xx/<sha1>.ext" as the disk spells it, when that differs from `path`; else empty
   std::uint64_t size = 0;
   std::int64_t mtime_ns = 0;
   std::optional<std::uint64_t> file_id;
-  Digests digests;
+  Sha256Bytes sha256{};  // of the bytes (read by this scan, or vouched for by the cache)
+  Sha1Bytes sha1{};
   bool from_cache = false;
+
+  // Where the file really is under the store's root (case as found).
+  fs::path disk_path(const fs::path& root) const;
+  std::string sha256_hex() const;  // 64 lower-case hex
+  std::string sha1_hex() const;    // 40 upper-case hex
   // The bytes' SHA-1 equals the name's: the file is what its name says.
-  bool name_matches() const { return digests.sha1_hex == path.substr(3, 40); }
+  bool name_matches() const;
 };
 
 struct ContentListing {
+  fs::path root;                        // the folder scanned
   std::vector<ContentFile> files;       // sorted by canonical path, unique
-  std::vector<fs::path> foreign_files;  // not content names (left out, reported)
+  std::vector<fs::path> foreign_files;  // not content names, or not regular files (left out, reported)
   std::uint64_t total_bytes = 0;
   std::uint64_t hashed_files = 0;
   std::uint64_t hashed_bytes = 0;
   std::uint64_t cached_files = 0;
+
+  fs::path disk_path(const ContentFile& file) const { return file.disk_path(root); }
 };
 
 struct ScanOptions {
   bool rehash = false;   // ignore the cache and read every byte
-  unsigned threads = 0;  // 0: one per core
+  unsigned threads = 0;  // listing and hashing threads; 0: one per core
   Progress* progress = nullptr;
 };
 
-// Lists, and hashes what the cache cannot vouch for. With a ledger, reads and refreshes its hash
-// cache. A missing or unreadable folder is an error naming it.
+// Lists, and hashes what the cache cannot vouch for. With a ledger, reads its hash cache in path order
+// beside the sorted listing (never loaded whole) and stores what it hashed. The listing is the same
+// whatever the number of threads. A missing or unreadable folder is an error naming it.
 Result<ContentListing> scan_content_store(const fs::path& root, state::Ledger* cache,
                                           const ScanOptions& options);
 
-// Walks only names (no hashing): canonical path -> size, for the offline side's checks.
+// Walks only names and sizes (no hashing), for the offline side's checks.
 struct ContentPresence {
   std::string path;
   fs::path disk_path;

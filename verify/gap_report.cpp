@@ -1,13 +1,11 @@
 #include "verify/gap_report.h"
 
-#include <boost/filesystem/directory.hpp>
 #include <boost/filesystem/operations.hpp>
 
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <deque>
-#include <map>
 #include <mutex>
 #include <tuple>
 #include <unordered_map>
@@ -18,6 +16,7 @@
 #include "common/progress.h"
 #include "common/text.h"
 #include "state/ledger.h"
+#include "verify/content_lookup.h"
 #include "verify/content_store.h"
 #include "wsus/content_name.h"
 
@@ -39,8 +38,8 @@ constexpr std::pair<const char*, const char*> kClassifications[] = {
     {"3689bdc8-b205-4af4-8d4a-a63924c5e9d5", "Upgrades"},
 };
 
-using Sha1 = std::array<unsigned char, 20>;
-using Sha256 = std::array<unsigned char, 32>;
+using Sha1 = Sha1Bytes;
+using Sha256 = Sha256Bytes;
 
 // Digests and GUIDs are already uniformly distributed: their first bytes are a good hash.
 struct LeadingBytesHash {
@@ -56,10 +55,8 @@ struct LeadingBytesHash {
 // Hex of exactly N bytes -> the bytes; nullopt for anything else.
 template <std::size_t N>
 std::optional<std::array<unsigned char, N>> parse_bytes(std::string_view hex) {
-  auto raw = from_hex(hex);
-  if (!raw || raw->size() != N) return std::nullopt;
   std::array<unsigned char, N> bytes{};
-  std::copy(raw->begin(), raw->end(), bytes.begin());
+  if (!from_hex_into(hex, bytes)) return std::nullopt;  // no allocation: it runs for every file reference
   return bytes;
 }
 
@@ -90,11 +87,14 @@ using Guid = std::array<unsigned char, 16>;
 
 // "8f0e6a3c-1111-..." -> 16 bytes; nullopt for anything else.
 std::optional<Guid> parse_guid(std::string_view text) {
-  std::string hex;
+  char hex[32];
+  std::size_t length = 0;
   for (char c : text) {
-    if (c != '-') hex += c;
+    if (c == '-') continue;
+    if (length == sizeof hex) return std::nullopt;
+    hex[length++] = c;
   }
-  return parse_bytes<16>(hex);
+  return parse_bytes<16>(std::string_view(hex, length));
 }
 
 // What the metadata says must exist: distinct files and the updates that need them, merged by digest
@@ -187,78 +187,6 @@ class ReferencedContent {
   std::vector<std::string> classifications_{std::string()};
 };
 
-// Finds content files by canonical name. The exact path is tried first (one stat); only when that
-// misses is the `XX` folder listed, once, to match names whose case differs (a tree copied from
-// Windows) and files whose extension the metadata does not give.
-class ContentLookup {
- public:
-  explicit ContentLookup(fs::path root) : root_(std::move(root)) {}
-
-  struct Found {
-    fs::path disk_path;
-    std::uint64_t size = 0;
-    bool regular = true;
-  };
-
-  std::optional<Found> find(const std::string& sha1_hex, const std::optional<std::string>& extension) {
-    const std::string folder = sha1_hex.substr(38, 2);
-    if (extension) {
-      fs::path exact = root_ / folder / (extension->empty() ? sha1_hex : sha1_hex + "." + *extension);
-      if (auto found = stat(exact)) return found;
-    }
-    const std::vector<std::pair<std::string, fs::path>>& listing = folder_listing(folder);
-    const std::string wanted =
-        extension ? to_upper_ascii(extension->empty() ? sha1_hex : sha1_hex + "." + *extension) : "";
-    for (const auto& [name, disk_path] : listing) {
-      bool match =
-          extension ? name == wanted
-                    : name == sha1_hex || (name.size() > 41 && name.starts_with(sha1_hex) && name[40] == '.');
-      if (!match) continue;
-      if (auto found = stat(disk_path)) return found;
-    }
-    return std::nullopt;
-  }
-
- private:
-  static std::optional<Found> stat(const fs::path& path) {
-    boost::system::error_code ec;
-    auto status = fs::symlink_status(path, ec);
-    if (ec || !fs::exists(status)) return std::nullopt;
-    if (!fs::is_regular_file(status)) return Found{path, 0, false};
-    auto size = fs::file_size(path, ec);
-    if (ec) return Found{path, 0, false};
-    return Found{path, size, true};
-  }
-
-  const std::vector<std::pair<std::string, fs::path>>& folder_listing(const std::string& folder) {
-    std::lock_guard lock(mutex_);
-    if (!root_listed_) {
-      boost::system::error_code ec;
-      for (fs::directory_iterator it(root_, ec), end; !ec && it != end; it.increment(ec)) {
-        std::string name = to_upper_ascii(it->path().filename().string());
-        if (name.size() == 2) folder_paths_[name].push_back(it->path());
-      }
-      root_listed_ = true;
-    }
-    auto [slot, inserted] = listings_.try_emplace(folder);
-    if (inserted) {
-      for (const auto& folder_path : folder_paths_[folder]) {
-        boost::system::error_code ec;
-        for (fs::directory_iterator it(folder_path, ec), end; !ec && it != end; it.increment(ec)) {
-          slot->second.emplace_back(to_upper_ascii(it->path().filename().string()), it->path());
-        }
-      }
-    }
-    return slot->second;
-  }
-
-  fs::path root_;
-  std::mutex mutex_;
-  bool root_listed_ = false;
-  std::map<std::string, std::vector<fs::path>> folder_paths_;
-  std::map<std::string, std::vector<std::pair<std::string, fs::path>>> listings_;
-};
-
 // The extension the metadata gives for a file: nullopt when its name is unknown (any extension will
 // do), "" for a name without one.
 std::optional<std::string> extension_of(const ReferencedFile& file) {
@@ -280,8 +208,8 @@ struct FileCheck {
   std::string problem;  // empty: present and right
 };
 
-FileCheck check_file(ContentLookup& lookup, const ReferencedFile& file, bool verify_hashes,
-                     Progress* progress) {
+template <class Lookup>
+FileCheck check_file(Lookup& lookup, const ReferencedFile& file, bool verify_hashes, Progress* progress) {
   const std::string sha1_hex = to_hex_upper(as_bytes(file.sha1));
   auto extension = extension_of(file);
   FileCheck check{canonical_path(file, extension), {}};
@@ -290,10 +218,7 @@ FileCheck check_file(ContentLookup& lookup, const ReferencedFile& file, bool ver
     check.problem = "missing";
     return check;
   }
-  if (!extension) {
-    auto name = wsus::parse_content_path(sha1_hex.substr(38, 2) + "/" + found->disk_path.filename().string());
-    if (name) check.path = name->relative_path();
-  }
+  if (!extension && !found->canonical.empty()) check.path = found->canonical;
   if (!found->regular) {
     check.problem = "not a regular file";
     return check;
@@ -304,27 +229,33 @@ FileCheck check_file(ContentLookup& lookup, const ReferencedFile& file, bool ver
     return check;
   }
   if (!verify_hashes) return check;
-  auto digests = hash_file(found->disk_path, progress);
-  if (!digests) {
-    check.problem = "unreadable: " + digests.error().why;
-    return check;
+  // The scan has the digests already; the disk lookup reads the file.
+  Sha1 sha1{};
+  Sha256 sha256{};
+  if (found->scanned != nullptr) {
+    sha1 = found->scanned->sha1;
+    sha256 = found->scanned->sha256;
+  } else {
+    auto digests = hash_file(found->disk_path, progress);
+    if (!digests) {
+      check.problem = "unreadable: " + digests.error().why;
+      return check;
+    }
+    from_hex_into(digests->sha1_hex, sha1);
+    from_hex_into(digests->sha256_hex, sha256);
   }
-  if (digests->sha1_hex != sha1_hex) {
+  if (sha1 != file.sha1) {
     check.problem = "SHA-1 mismatch";
-  } else if (file.sha256 && digests->sha256_hex != to_hex_lower(as_bytes(*file.sha256))) {
+  } else if (file.sha256 && sha256 != *file.sha256) {
     check.problem = "SHA-256 mismatch";
   }
   return check;
 }
 
 // Checks every referenced file on every core, then groups the problems by the updates that need them.
-Result<GapReport> check_referenced(const fs::path& content, ReferencedContent& referenced, GapReport report,
+template <class Lookup>
+Result<GapReport> check_referenced(Lookup& lookup, ReferencedContent& referenced, GapReport report,
                                    const GapOptions& options) {
-  boost::system::error_code ec;
-  if (!fs::is_directory(content, ec)) {
-    return make_error(ExitCode::kOperational, content.string(), "is not a folder (or cannot be read)",
-                      "give the WsusContent folder with --content");
-  }
   referenced.finish();
   auto& files = referenced.files();
   report.files_checked = files.size();
@@ -332,7 +263,6 @@ Result<GapReport> check_referenced(const fs::path& content, ReferencedContent& r
   report.hashes_verified = options.verify_hashes;
 
   // Only problems are kept: a result per referenced file would cost as much as the file table.
-  ContentLookup lookup(content);
   std::vector<std::pair<std::uint32_t, FileCheck>> problems;
   std::mutex problems_mutex;
   auto checked = parallel_for(files.size(), 0, [&](std::size_t i) -> Result<void> {
@@ -425,28 +355,68 @@ std::string classification_name(const std::string& classification) {
   return classification;
 }
 
-Result<GapReport> find_gaps(const fs::path& content, const fs::path& metadata_package,
-                            const GapOptions& options) {
+struct ReferencedFiles::Content {
   ReferencedContent referenced;
+  std::string source;
+};
+
+ReferencedFiles::ReferencedFiles() : content_(std::make_unique<Content>()) {}
+ReferencedFiles::ReferencedFiles(ReferencedFiles&&) noexcept = default;
+ReferencedFiles& ReferencedFiles::operator=(ReferencedFiles&&) noexcept = default;
+ReferencedFiles::~ReferencedFiles() = default;
+
+Result<ReferencedFiles> ReferencedFiles::read(const fs::path& metadata_package) {
+  ReferencedFiles files;
+  files.content_->source = metadata_package.string();
+  ReferencedContent& referenced = files.content_->referenced;
   wsus::PackageVisitor visitor;
   visitor.on_file = [&](const wsus::PackageFile& file) { referenced.add_file(file); };
   visitor.on_update = [&](const wsus::PackageUpdate& update) { referenced.add_update(update); };
   auto summary = wsus::read_export_package(metadata_package, visitor);
   if (!summary) return std::unexpected(summary.error());
+  return files;
+}
+
+ReferencedFiles ReferencedFiles::of(const std::vector<wsus::PackageUpdate>& updates,
+                                    const std::vector<wsus::PackageFile>& files, const std::string& source) {
+  ReferencedFiles referenced;
+  referenced.content_->source = source;
+  for (const auto& file : files) referenced.content_->referenced.add_file(file);
+  for (const auto& update : updates) referenced.content_->referenced.add_update(update);
+  return referenced;
+}
+
+Result<GapReport> ReferencedFiles::check_on_disk(const fs::path& content, const GapOptions& options) && {
+  boost::system::error_code ec;
+  if (!fs::is_directory(content, ec)) {
+    return make_error(ExitCode::kOperational, content.string(), "is not a folder (or cannot be read)",
+                      "give the WsusContent folder with --content");
+  }
   GapReport report;
-  report.metadata_package = metadata_package.string();
-  return check_referenced(content, referenced, std::move(report), options);
+  report.metadata_package = content_->source;
+  DiskLookup lookup(content);
+  return check_referenced(lookup, content_->referenced, std::move(report), options);
+}
+
+Result<GapReport> ReferencedFiles::check_against(const ContentListing& scanned,
+                                                 const GapOptions& options) && {
+  GapReport report;
+  report.metadata_package = content_->source;
+  ScanLookup lookup(scanned);
+  return check_referenced(lookup, content_->referenced, std::move(report), options);
+}
+
+Result<GapReport> find_gaps(const fs::path& content, const fs::path& metadata_package,
+                            const GapOptions& options) {
+  auto referenced = ReferencedFiles::read(metadata_package);
+  if (!referenced) return std::unexpected(referenced.error());
+  return std::move(*referenced).check_on_disk(content, options);
 }
 
 Result<GapReport> check_updates(const fs::path& content, const std::vector<wsus::PackageUpdate>& updates,
                                 const std::vector<wsus::PackageFile>& files, const std::string& source,
                                 const GapOptions& options) {
-  ReferencedContent referenced;
-  for (const auto& file : files) referenced.add_file(file);
-  for (const auto& update : updates) referenced.add_update(update);
-  GapReport report;
-  report.metadata_package = source;
-  return check_referenced(content, referenced, std::move(report), options);
+  return ReferencedFiles::of(updates, files, source).check_on_disk(content, options);
 }
 
 }  // namespace wsa::verify

@@ -6,12 +6,14 @@
 #include <boost/filesystem/path.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/error.h"
 #include "manifest/missing_file.h"
+#include "verify/content_store.h"
 #include "wsus/export_package.h"
 
 namespace wsa {
@@ -51,6 +53,33 @@ struct GapOptions {
   bool verify_hashes = false;       // read every referenced file and check SHA-1 (and SHA-256 when known)
   state::Ledger* ledger = nullptr;  // names the package that carried each missing file
   Progress* progress = nullptr;
+};
+
+// What a metadata package (or a server's list of failed updates) says must exist: the distinct files
+// and the updates that need them, merged by digest and by update id. Read once, checked once.
+class ReferencedFiles {
+ public:
+  ReferencedFiles(ReferencedFiles&&) noexcept;
+  ReferencedFiles& operator=(ReferencedFiles&&) noexcept;
+  ~ReferencedFiles();
+
+  // Streams the package once (see find_gaps for memory and errors).
+  static Result<ReferencedFiles> read(const fs::path& metadata_package);
+  // The files of `updates` and `files` (as check_updates takes them); `source` labels the report.
+  static ReferencedFiles of(const std::vector<wsus::PackageUpdate>& updates,
+                            const std::vector<wsus::PackageFile>& files, const std::string& source);
+
+  // Looks for every file in the `content` folder: one stat each (a read each with verify_hashes).
+  Result<GapReport> check_on_disk(const fs::path& content, const GapOptions& options) &&;
+  // Looks for every file in a scan of the store instead (export: the tree is read once); with
+  // verify_hashes, compares the scan's digests. Files the scan left out (not regular, not a content
+  // name) read as missing. Never fails on a well-formed listing.
+  Result<GapReport> check_against(const ContentListing& scanned, const GapOptions& options) &&;
+
+ private:
+  ReferencedFiles();
+  struct Content;
+  std::unique_ptr<Content> content_;
 };
 
 // Streams the metadata package once (bounded memory in its size; memory grows with the number of

@@ -4,6 +4,7 @@
 
 #include <boost/filesystem/operations.hpp>
 
+#include <algorithm>
 #include <regex>
 
 #include "tests/support/catch.h"
@@ -266,6 +267,41 @@ TEST_CASE("the hash cache takes 100000 entries in one call and finds each of the
       ++found;
   }
   CHECK(found == entries.size());
+}
+
+TEST_CASE(
+    "the hash cache and the shipped set are read back in byte-wise path order, whatever the order stored") {
+  test::TestDir dir("ledger-ordered");
+  Ledger ledger = open_ledger(dir / "ledger.db");
+  const std::vector<std::string> stored = {"FF/Z.cab", "0A/B.exe", "0A/A.cab", "A0/a.cab", "0a/x.cab"};
+  std::vector<std::pair<std::string, CachedHash>> hashes;
+  std::vector<std::pair<std::string, std::string>> shipped;
+  for (std::size_t i = 0; i < stored.size(); ++i) {
+    hashes.emplace_back(stored[i], hash_of(i));
+    shipped.emplace_back(stored[i], std::string(64, static_cast<char>('a' + i)));
+  }
+  shipped.emplace_back("0A/A.cab", std::string(64, '0'));  // a second digest under one path
+  REQUIRE(ledger.store_hashes(hashes).has_value());
+  REQUIRE(ledger.record_shipped(4, shipped.size(), [&](std::size_t i) { return shipped[i]; }).has_value());
+
+  std::vector<std::string> sorted = stored;
+  std::sort(sorted.begin(), sorted.end());
+  std::vector<std::string> visited;
+  REQUIRE(ledger.each_cached_hash([&](const std::string& path, const CachedHash& hash) {
+    visited.push_back(path);
+    CHECK(hash.sha256_hex ==
+          hash_of(static_cast<std::uint64_t>(std::find(stored.begin(), stored.end(), path) - stored.begin()))
+              .sha256_hex);
+  }));
+  CHECK(visited == sorted);
+
+  std::vector<std::pair<std::string, std::string>> pairs;
+  REQUIRE(ledger.each_shipped(
+      [&](const std::string& path, const std::string& sha256) { pairs.emplace_back(path, sha256); }));
+  std::vector<std::pair<std::string, std::string>> expected = shipped;
+  std::sort(expected.begin(), expected.end());
+  CHECK(pairs == expected);
+  CHECK(ledger.shipped_sequence("0A/A.cab").value() == 4u);
 }
 
 TEST_CASE("the shipped set remembers which path carried which digest until forgotten") {

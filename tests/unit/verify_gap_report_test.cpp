@@ -202,6 +202,65 @@ TEST_CASE("find_gaps finds a file of the wrong size without hashing and names bo
         "wrong size: " + std::to_string(size - 1) + " bytes, expected " + std::to_string(size));
 }
 
+TEST_CASE("the check against a scan finds the missing and the wrong-size file, as the check on disk does") {
+  test::TestDir dir("gaps-scan");
+  auto server = generate(dir, {"--missing", "1"});
+  std::string missing = server.summary["missing"][0];
+  const json& file = server.catalog_json["updates"][0]["files"][0];
+  std::string sha1 = file["sha1"];
+  std::string name = file["name"];
+  std::string resized = sha1.substr(38, 2) + "/" + sha1 + name.substr(name.rfind('.'));
+  REQUIRE(resized != missing);
+  std::uint64_t size = file["size"];
+  fs::resize_file(server.content / resized, size + 3);
+
+  auto listing = verify::scan_content_store(server.content, nullptr, {});
+  REQUIRE(listing);
+  auto referenced = verify::ReferencedFiles::read(server.cab);
+  REQUIRE(referenced);
+  auto from_scan = std::move(*referenced).check_against(*listing, {});
+  REQUIRE(from_scan);
+  auto on_disk = verify::find_gaps(server.content, server.cab, {});
+  REQUIRE(on_disk);
+
+  CHECK(from_scan->files_with_gaps == 2);
+  CHECK(from_scan->files_checked == on_disk->files_checked);
+  CHECK(from_scan->metadata_package == server.cab.string());
+  CHECK(gap_paths(*from_scan) == std::set<std::string>{missing, resized});
+  CHECK(gap_paths(*from_scan) == gap_paths(*on_disk));
+  REQUIRE(from_scan->updates.size() == on_disk->updates.size());
+  for (std::size_t i = 0; i < from_scan->updates.size(); ++i) {
+    CHECK(from_scan->updates[i].update_id == on_disk->updates[i].update_id);
+    REQUIRE(from_scan->updates[i].files.size() == on_disk->updates[i].files.size());
+    for (std::size_t j = 0; j < from_scan->updates[i].files.size(); ++j) {
+      const auto& gap = from_scan->updates[i].files[j];
+      CHECK(gap.problem == on_disk->updates[i].files[j].problem);
+      CHECK(gap.problem == (gap.path == missing ? std::string("missing")
+                                                : "wrong size: " + std::to_string(size + 3) +
+                                                      " bytes, expected " + std::to_string(size)));
+    }
+  }
+}
+
+TEST_CASE("the check against a scan reports a SHA-1 mismatch from the scan's digests when hashing") {
+  test::TestDir dir("gaps-scan-hash");
+  auto server = generate(dir, {"--corrupt", "1"});
+  std::string corrupt = server.summary["corrupted"][0];
+  auto listing = verify::scan_content_store(server.content, nullptr, {});
+  REQUIRE(listing);
+  auto sizes_only = verify::ReferencedFiles::read(server.xml_gz).value().check_against(*listing, {});
+  REQUIRE(sizes_only);
+  CHECK(sizes_only->complete());
+  auto hashed =
+      verify::ReferencedFiles::read(server.xml_gz).value().check_against(*listing, {true, nullptr, nullptr});
+  REQUIRE(hashed);
+  CHECK(hashed->hashes_verified);
+  CHECK(hashed->files_with_gaps == 1);
+  REQUIRE_FALSE(hashed->updates.empty());
+  CHECK(hashed->updates[0].files.at(0).path == corrupt);
+  CHECK(hashed->updates[0].files.at(0).problem == "SHA-1 mismatch");
+}
+
 TEST_CASE("find_gaps names the highest-sequence package that carried a missing file when given the ledger") {
   test::TestDir dir("gaps-ledger");
   auto server = generate(dir, {"--missing", "1"});
