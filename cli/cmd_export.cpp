@@ -17,7 +17,8 @@ constexpr std::int64_t kMaxExpiryDays = 3650;  // ten years: longer is a typo, n
 
 Runner define_export(CLI::App& app) {
   struct Args {
-    std::string content, media, state, wsusutil, metadata, volume_size, receipt, request;
+    std::string content, media, state, wsusutil, metadata, volume_size, receipt, request, approvals,
+        powershell;
     std::vector<std::string> keys, receipt_trust;
     std::int64_t expires_days = 0;
     bool full = false, dry_run = false, json = false, rehash = false, skip_mismatched = false,
@@ -52,6 +53,12 @@ Runner define_export(CLI::App& app) {
   receipt->excludes(request);
   app.add_option("--receipt-trust", args->receipt_trust,
                  "Public key that must have signed the receipt (repeat for several; default: not checked)");
+  app.add_option("--approvals", args->approvals,
+                 "read: carry the server's approvals, declines, groups and settings (approvals.json); skip: "
+                 "leave them out (default: read on a WSUS server, skip elsewhere)")
+      ->check(CLI::IsMember({"read", "skip"}));
+  app.add_option("--powershell", args->powershell,
+                 "PowerShell to read the approvals with instead of Windows PowerShell 5.1 (tests)");
   app.add_flag("--dry-run", args->dry_run, "Show what would be exported; write nothing");
   app.add_flag("--json", args->json, "Print the result as JSON");
   return [args]() {
@@ -84,6 +91,13 @@ Runner define_export(CLI::App& app) {
     if (!args->volume_size.empty())
       options.volume_size = parse_size_option(args->volume_size, "--volume-size");
     if (args->expires_days > 0) options.expires_in_days = static_cast<std::uint64_t>(args->expires_days);
+    // The API is there where WSUS is installed (its registry names wsusutil); elsewhere nothing to read.
+    options.read_approvals =
+        args->approvals.empty() ? defaults.wsusutil.has_value() : args->approvals == "read";
+    if (!args->powershell.empty()) {
+      if (!options.read_approvals) fail(ExitCode::kUsage, "--powershell", "needs --approvals read");
+      options.powershell = fs::path(args->powershell);
+    }
     options.show_progress = !args->json && platform::is_terminal(stderr);
     auto report = exporting::run_export(options);
     print_export(report, args->json);

@@ -23,8 +23,18 @@ void write_html_report(const importing::ImportReport& report, const importing::I
   auto history = value_or_throw(ledger.history());
   auto context = report_context(options.content, options.state.string());
   context.title = "wsus-airgap import report";
+  std::optional<report::ApprovalsSection> approvals;
+  if (const auto& a = report.approvals) {
+    approvals = report::ApprovalsSection{
+        a->package,        a->applying,        a->approvals,
+        a->declines,       a->groups,          a->unchanged,
+        a->applied,        a->not_applied,     a->planned,
+        a->groups_created, a->missing_updates, a->eula_gaps,
+        a->drift,          a->failure,         value_or_throw(ledger.approval_history())};
+  }
   value_or_throw(write_file_atomically(
-      file, report::render_gap_report_html(report.gaps ? &*report.gaps : nullptr, history, context)));
+      file, report::render_gap_report_html(report.gaps ? &*report.gaps : nullptr, history, context,
+                                           approvals ? &*approvals : nullptr)));
 }
 
 }  // namespace
@@ -32,11 +42,13 @@ void write_html_report(const importing::ImportReport& report, const importing::I
 Runner define_import(CLI::App& app) {
   struct Args {
     std::vector<std::string> media, trust;
-    std::string content, state, wsusutil, receipt_out, receipt_key, request_out, report;
+    std::string content, state, wsusutil, receipt_out, receipt_key, request_out, report, approvals,
+        powershell;
     std::int64_t threshold = 1;
     std::int64_t max_delete = importing::kDefaultMaxDelete;
     bool no_metadata = false, dry_run = false, json = false, new_baseline = false, new_ledger = false;
-    bool mirror = false, purge = false, force_mirror = false, no_media_receipt = false;
+    bool mirror = false, purge = false, force_mirror = false, no_media_receipt = false,
+         approvals_mirror = false;
   };
   auto args = std::make_shared<Args>();
   app.add_option("--media", args->media, "Folder holding transfer packages (repeat for several; required)");
@@ -69,6 +81,16 @@ Runner define_import(CLI::App& app) {
                "Do not write the receipt onto the media (write-protected media; use --receipt-out)");
   app.add_option("--report", args->report,
                  "Write a self-contained HTML report: the gap check and the ledger's package history");
+  app.add_option(
+         "--approvals", args->approvals,
+         "What to do with the approvals a package carries, after wsusutil import: apply (default), plan "
+         "(print the changes, make none) or skip")
+      ->check(CLI::IsMember({"apply", "plan", "skip"}));
+  app.add_flag("--approvals-mirror", args->approvals_mirror,
+               "Also remove approvals made on this server that the package does not state (default: kept, "
+               "listed as drift)");
+  app.add_option("--powershell", args->powershell,
+                 "PowerShell to run the approval scripts with instead of Windows PowerShell 5.1 (tests)");
   app.add_flag("--dry-run", args->dry_run, "Verify and list what would change; change nothing");
   app.add_flag("--json", args->json, "Print the result as JSON");
   return [args]() {
@@ -101,6 +123,13 @@ Runner define_import(CLI::App& app) {
     if (!args->receipt_key.empty()) options.receipt_key = fs::path(args->receipt_key);
     if (!args->request_out.empty()) options.request_out = fs::path(args->request_out);
     options.no_media_receipt = args->no_media_receipt;
+    options.approvals = args->approvals == "skip"   ? importing::ApprovalsMode::kSkip
+                        : args->approvals == "plan" ? importing::ApprovalsMode::kPlan
+                                                    : importing::ApprovalsMode::kApply;
+    if (args->approvals_mirror && options.approvals == importing::ApprovalsMode::kSkip)
+      fail(ExitCode::kUsage, "--approvals-mirror", "excludes --approvals skip");
+    options.approvals_mirror = args->approvals_mirror;
+    if (!args->powershell.empty()) options.powershell = fs::path(args->powershell);
     options.show_progress = !args->json && platform::is_terminal(stderr);
     auto report = importing::run_import(options);
     if (!args->report.empty() && !options.dry_run) write_html_report(report, options, args->report);

@@ -21,7 +21,8 @@ Runner define_status(CLI::App& app) {
     // Read-only: a missing ledger is reported ("there is no ledger here"), never created.
     auto ledger = value_or_throw(state::Ledger::open(state, state::LedgerAccess::kReadOnly));
     auto history = value_or_throw(ledger.history());
-    print_status(ledger.ledger_id(), history, args->json);
+    auto approval_sets = value_or_throw(ledger.approval_history());
+    print_status(ledger.ledger_id(), history, args->json, approval_sets);
     return ExitCode::kSuccess;
   };
 }

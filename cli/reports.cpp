@@ -68,9 +68,17 @@ void print_export(const exporting::ExportReport& report, bool json_output) {
           {"interrupted", report.interrupted},
           {"finished", report.finished},
           {"source_gaps", source_gaps_json(report.source_gaps)},
+          {"approvals", report.approvals ? json{{"groups", report.approvals->groups},
+                                                {"approvals", report.approvals->approvals},
+                                                {"declined", report.approvals->declined},
+                                                {"updates", report.approvals->updates},
+                                                {"wsus_version", report.approvals->wsus_version}}
+                                         : json(nullptr)},
+          {"receipt_approvals", report.receipt_approvals},
           {"warnings", report.warnings}});
     return;
   }
+  if (!report.receipt_approvals.empty()) std::printf("Receipt: %s\n", report.receipt_approvals.c_str());
   for (auto sequence : report.interrupted) {
     std::printf(
         "Export of sequence %llu was interrupted earlier; recorded as interrupted in the ledger (see "
@@ -99,6 +107,16 @@ void print_export(const exporting::ExportReport& report, bool json_output) {
   if (report.files_resent > 0) {
     std::printf("  requested: %llu file(s) carried because the offline server asked for them\n",
                 static_cast<unsigned long long>(report.files_resent));
+  }
+  if (report.approvals) {
+    std::printf(
+        "  approvals: %llu approval(s) of %llu update(s), %llu declined, %llu computer group(s) (WSUS %s)\n",
+        static_cast<unsigned long long>(report.approvals->approvals),
+        static_cast<unsigned long long>(report.approvals->updates),
+        static_cast<unsigned long long>(report.approvals->declined),
+        static_cast<unsigned long long>(report.approvals->groups), report.approvals->wsus_version.c_str());
+  } else {
+    std::printf("  approvals: not carried (--approvals skip)\n");
   }
   if (report.dry_run) return;
   std::printf("  metadata:  %s (%s)\n", report.metadata_name.c_str(),
@@ -187,7 +205,8 @@ void print_import(const importing::ImportReport& report, bool json_output) {
                      {"receipts", path_strings(report.receipts)},
                      {"request", report.request ? json(report.request->string()) : json(nullptr)},
                      {"warnings", report.warnings},
-                     {"mirror", nullptr}};
+                     {"mirror", nullptr},
+                     {"approvals", report.approvals ? approvals_json(*report.approvals) : json(nullptr)}};
     if (const auto& m = report.mirror) {
       const auto none = std::vector<std::string>{};
       document["mirror"] = {{"package", m->package},
@@ -261,6 +280,7 @@ void print_import(const importing::ImportReport& report, bool json_output) {
                   m->kept.size());
     }
   }
+  if (report.approvals) print_approvals(*report.approvals);
   if (!report.missing_details.empty()) {
     std::printf("%zu content file(s) are missing here:\n", report.missing_details.size());
     for (std::size_t i = 0; i < report.missing_details.size() && i < 20; ++i) {
@@ -282,7 +302,7 @@ void print_import(const importing::ImportReport& report, bool json_output) {
 }
 
 void print_status(const std::string& ledger_id, const std::vector<state::RunRecord>& history,
-                  bool json_output) {
+                  bool json_output, const std::vector<state::ApprovalSetRecord>& approval_sets) {
   if (json_output) {
     json runs = json::array();
     for (const auto& r : history) {
@@ -300,7 +320,22 @@ void print_status(const std::string& ledger_id, const std::vector<state::RunReco
                       {"bytes", r.bytes},
                       {"message", r.message}});
     }
-    emit({{"command", "status"}, {"ledger_id", ledger_id}, {"runs", runs}});
+    json sets = json::array();
+    for (const auto& a : approval_sets) {
+      sets.push_back({{"recorded", a.recorded_utc},
+                      {"source_id", a.source_id},
+                      {"sequence", a.sequence},
+                      {"manifest_sha256", a.manifest_sha256},
+                      {"result", a.result},
+                      {"applied", a.applied},
+                      {"not_applied", a.not_applied},
+                      {"unchanged", a.unchanged},
+                      {"drift", a.drift},
+                      {"eula_gaps", a.eula_gaps},
+                      {"missing_updates", a.missing_updates},
+                      {"summary", a.summary}});
+    }
+    emit({{"command", "status"}, {"ledger_id", ledger_id}, {"runs", runs}, {"approval_sets", sets}});
     return;
   }
   std::printf("ledger %s: %zu run(s)\n", ledger_id.c_str(), history.size());
@@ -311,6 +346,14 @@ void print_status(const std::string& ledger_id, const std::vector<state::RunReco
                 r.source_id.substr(0, 8).c_str(), static_cast<unsigned long long>(r.sequence), r.mode.c_str(),
                 r.status == state::RunStatus::kRunning ? "INTERRUPTED" : state::to_string(r.status),
                 r.message.c_str());
+  }
+  if (approval_sets.empty()) return;
+  std::printf("%zu approval set(s) applied to this WSUS server:\n", approval_sets.size());
+  for (const auto& a : approval_sets) {
+    std::printf("%-20s %-8s approvals #%06llu %s: %s%s\n", a.recorded_utc.c_str(),
+                a.source_id.substr(0, 8).c_str(), static_cast<unsigned long long>(a.sequence),
+                a.result.c_str(), a.summary.c_str(),
+                a.drift > 0 ? ("; " + std::to_string(a.drift) + " drift").c_str() : "");
   }
 }
 

@@ -18,7 +18,7 @@ namespace wsa::manifest {
 
 namespace fs = boost::filesystem;
 
-inline constexpr int kReceiptFormatVersion = 1;
+inline constexpr int kReceiptFormatVersion = 2;  // 2: the approvals summary
 inline constexpr int kRequestFormatVersion = 1;
 // Receipts and requests larger than this are refused unread (exit 3), and never written: the writer
 // refuses ("too large", exit 1) a file its reader would refuse.
@@ -36,6 +36,14 @@ struct RequestedFile {
   std::string kb;         // its KB number, when known
 };
 
+// What the import did with the package's approvals (the last approval set the offline ledger recorded).
+struct ReceiptApprovals {
+  std::uint64_t sequence = 0;  // the package whose approvals.json it was
+  std::string result;          // "applied", "partly applied", "nothing to change", "planned"
+  std::uint64_t applied = 0, not_applied = 0, unchanged = 0, drift = 0, eula_gaps = 0, missing_updates = 0;
+  bool operator==(const ReceiptApprovals&) const = default;
+};
+
 struct Receipt {
   int format_version = kReceiptFormatVersion;
   std::string offline_ledger_id;  // the import ledger's id
@@ -48,7 +56,8 @@ struct Receipt {
   std::string content_digest;  // SHA-256 over the offline WsusContent listing ("path\tsize\n" sorted)
   std::uint64_t content_files = 0;
   std::uint64_t content_bytes = 0;
-  std::vector<RequestedFile> missing;  // still missing or damaged after the import
+  std::vector<RequestedFile> missing;         // still missing or damaged after the import
+  std::optional<ReceiptApprovals> approvals;  // null when the import did nothing with approvals
 };
 
 // A receipt on disk: {"format_version":1,"kind":"wsus-airgap receipt","body":"<exact receipt JSON>",

@@ -7,7 +7,12 @@ namespace wsa::state {
 
 struct Ledger::Impl {
   explicit Impl(LedgerFile opened)
-      : file(std::move(opened)), journal(file.db), hashes(file.db), shipped(file.db), resume(file.db) {}
+      : file(std::move(opened)),
+        journal(file.db),
+        hashes(file.db),
+        shipped(file.db),
+        resume(file.db),
+        approvals(file.db) {}
 
   // Held for the whole of every call: the connection is opened without SQLite's own mutex.
   std::mutex mutex;
@@ -16,6 +21,7 @@ struct Ledger::Impl {
   HashCache hashes;
   ShippedSet shipped;
   ImportResume resume;
+  ApprovalRecord approvals;
 };
 
 Result<Ledger> Ledger::open(const fs::path& file, LedgerAccess access) {
@@ -140,6 +146,22 @@ Result<void> Ledger::record_placed_files(const std::string& manifest_sha256, std
 Result<void> Ledger::forget_import_progress(const std::string& manifest_sha256) {
   std::lock_guard lock(impl_->mutex);
   return impl_->resume.forget(manifest_sha256);
+}
+
+Result<std::vector<AppliedApproval>> Ledger::applied_approvals() {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->approvals.applied();
+}
+
+Result<void> Ledger::record_approval_set(const ApprovalSetRecord& set,
+                                         const std::vector<AppliedApproval>& in_place) {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->approvals.record(set, in_place);
+}
+
+Result<std::vector<ApprovalSetRecord>> Ledger::approval_history(std::size_t limit) {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->approvals.history(limit);
 }
 
 }  // namespace wsa::state

@@ -68,6 +68,29 @@ CREATE TABLE import_placed_files (
   PRIMARY KEY (manifest_sha256, path)) WITHOUT ROWID;
 )sql";
 
+// What schema 3 adds: the approval sets imports applied, and the approvals the last one left in place.
+constexpr const char* kSchemaV3Additions = R"sql(
+CREATE TABLE approval_sets (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  source_id TEXT NOT NULL,
+  sequence INTEGER NOT NULL,
+  manifest_sha256 TEXT NOT NULL,
+  recorded TEXT NOT NULL,
+  result TEXT NOT NULL,
+  applied INTEGER NOT NULL,
+  not_applied INTEGER NOT NULL,
+  unchanged INTEGER NOT NULL,
+  drift INTEGER NOT NULL,
+  eula_gaps INTEGER NOT NULL,
+  missing_updates INTEGER NOT NULL,
+  summary TEXT NOT NULL);
+CREATE TABLE applied_approvals (
+  update_id TEXT NOT NULL,
+  revision INTEGER NOT NULL,
+  group_id TEXT NOT NULL,
+  PRIMARY KEY (update_id, revision, group_id)) WITHOUT ROWID;
+)sql";
+
 // The oldest schema prepare_schema can migrate in place to kLedgerSchemaVersion.
 constexpr int kOldestMigratableSchema = 1;
 
@@ -112,6 +135,7 @@ Result<void> create_schema(sqlite::Database& db) {
   if (!transaction) return std::unexpected(transaction.error());
   if (auto created = db.exec(kSchema, "create the ledger"); !created) return created;
   if (auto added = db.exec(kSchemaV2Additions, "create the ledger"); !added) return added;
+  if (auto added = db.exec(kSchemaV3Additions, "create the ledger"); !added) return added;
   auto insert = db.prepare("INSERT INTO ledger_info (id, created) VALUES (?1, ?2)", "create the ledger");
   if (!insert) return std::unexpected(insert.error());
   insert->bind(random_uuid(), utc_now());
@@ -214,13 +238,15 @@ Result<std::string> prepare_schema(sqlite::Database& db) {
   if (auto supported = check_version(db.path(), *version); !supported)
     return std::unexpected(supported.error());
   if (*version == 0) return std::unexpected(not_a_ledger(db));
-  if (*version == 1 && transaction) {
-    // 1 -> 2 only adds tables, in this same transaction: a crash leaves the ledger at schema 1, intact.
-    if (auto added = db.exec(kSchemaV2Additions, "migrate the ledger to schema 2"); !added)
-      return std::unexpected(added.error());
+  if (*version < kLedgerSchemaVersion && transaction) {
+    // Each step only adds tables, all in this same transaction: a crash leaves the ledger as it was.
+    const std::string why = fmt::format("migrate the ledger to schema {}", kLedgerSchemaVersion);
+    if (*version < 2) {
+      if (auto added = db.exec(kSchemaV2Additions, why); !added) return std::unexpected(added.error());
+    }
+    if (auto added = db.exec(kSchemaV3Additions, why); !added) return std::unexpected(added.error());
     auto pragma = fmt::format("PRAGMA user_version = {}", kLedgerSchemaVersion);
-    if (auto set = db.exec(pragma, "migrate the ledger to schema 2"); !set)
-      return std::unexpected(set.error());
+    if (auto set = db.exec(pragma, why); !set) return std::unexpected(set.error());
   }
   std::string id;
   {

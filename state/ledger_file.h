@@ -15,7 +15,7 @@ namespace fs = boost::filesystem;
 
 // PRAGMA user_version of the schema this build writes; a schema-1 ledger is migrated in place (2 only
 // adds the import resume tables), newer ledgers are refused naming the schema they have.
-inline constexpr int kLedgerSchemaVersion = 2;
+inline constexpr int kLedgerSchemaVersion = 3;  // 2: import resume; 3: approval sets
 
 struct LedgerFile {
   sqlite::Database db;

@@ -231,6 +231,12 @@ Result<VerifiedPackage> verify_package(const FoundPackage& package, const std::v
   std::vector<std::pair<const manifest::PinnedFile*, const char*>> pinned;
   pinned.emplace_back(&m.inventory.file, "the inventory");
   if (m.metadata) pinned.emplace_back(&*m.metadata, "the metadata package");
+  if (m.approvals) pinned.emplace_back(&*m.approvals, "the approvals file");
+  if (!m.approvals && locate(package, manifest::kApprovalsFileName, media)) {
+    return make_error(ExitCode::kIntegrity, package.folder_name + "/" + manifest::kApprovalsFileName,
+                      "is in the package folder, but the signed manifest does not pin it",
+                      "the file was added after the export was signed: remove it, or export again");
+  }
   for (const auto& volume : m.volumes) pinned.emplace_back(&volume, "volume");
   VerifyOptions sizes_only = options;
   sizes_only.check_hashes = false;
@@ -253,6 +259,7 @@ Result<VerifiedPackage> verify_package(const FoundPackage& package, const std::v
   std::size_t next = 0;
   verified.inventory = paths[next++];
   if (m.metadata) verified.metadata = paths[next++];
+  if (m.approvals) verified.approvals = paths[next++];
   verified.volumes.assign(paths.begin() + static_cast<std::ptrdiff_t>(next), paths.end());
   if (options.check_hashes) {
     if (auto lines = check_inventory_lines(verified.inventory, m.inventory); !lines) {

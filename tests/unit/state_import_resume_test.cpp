@@ -41,7 +41,7 @@ std::int64_t user_version(const fs::path& file) {
 
 }  // namespace
 
-TEST_CASE("a schema 1 ledger is migrated in place to schema 2, keeping its id and runs") {
+TEST_CASE("a schema 1 ledger is migrated in place to the current schema, keeping its id and runs") {
   test::TestDir dir("ledger-migrate");
   fs::path file = dir / "ledger.db";
   std::string id;
@@ -57,17 +57,19 @@ TEST_CASE("a schema 1 ledger is migrated in place to schema 2, keeping its id an
   }
   // What a schema-1 ledger looks like: the same, without the resume tables.
   raw_sql(file,
-          "DROP TABLE import_verified_volumes; DROP TABLE import_placed_files; PRAGMA user_version = 1");
+          "DROP TABLE import_verified_volumes; DROP TABLE import_placed_files; DROP TABLE approval_sets; "
+          "DROP TABLE applied_approvals; PRAGMA user_version = 1");
   REQUIRE(user_version(file) == 1);
 
   auto ledger = open_ledger(file);
-  CHECK(user_version(file) == 2);
+  CHECK(user_version(file) == 3);
   CHECK(ledger.ledger_id() == id);
   auto history = ledger.history().value();
   REQUIRE(history.size() == 1);
   CHECK(history[0].status == RunStatus::kSucceeded);
   CHECK(ledger.verified_volumes("abc").value().empty());
   CHECK(ledger.placed_files("abc").value().empty());
+  CHECK(ledger.applied_approvals().value().empty());
 }
 
 TEST_CASE("verified volumes and placed files are kept per manifest until the package is applied") {
