@@ -6,7 +6,6 @@
 
 #include <cstdio>
 #include <memory>
-#include <set>
 
 #include "common/atomic_file.h"
 #include "common/platform.h"
@@ -23,12 +22,15 @@ namespace wsa::cli {
 
 namespace {
 
+// The gap check's options filled by CLI11 (--verify), and the options this command reads itself: kept
+// as the text given, which the JSON and the messages print back.
 struct GapsArgs {
+  verify::GapOptions options;  // the ledger and the progress are set once the command runs
   std::string content, metadata, state, request_out, report, server_query, powershell;
-  bool server = false, verify = false, json = false;
+  bool server = false, json = false;
 };
 
-std::string carried_by(const verify::FileGap& file) {
+std::string carried_by(const manifest::MissingFile& file) {
   if (!file.carried_by_sequence) return {};
   return manifest::package_folder_name(*file.carried_by_sequence);
 }
@@ -114,22 +116,6 @@ void print_json(const verify::GapReport& report, const fs::path& content, const 
   std::printf("%s\n", document.dump(2).c_str());
 }
 
-// Each damaged file once, attributed to the first update (in report order) that needs it: the export
-// side carries files, and a path listed twice would only make it ask which entry to believe.
-manifest::ContentRequest make_request(const verify::GapReport& report) {
-  manifest::ContentRequest request;
-  request.created_utc = manifest::utc_now();
-  request.offline_host = platform::host_name();
-  std::set<std::string> listed;
-  for (const auto& update : report.updates) {
-    for (const auto& file : update.files) {
-      if (!listed.insert(file.path).second) continue;
-      request.files.push_back({file.path, file.problem, update.update_id, update.title, update.kb});
-    }
-  }
-  return request;
-}
-
 // The live server names updates it already marks Failed; their files are checked on disk like a
 // package's, so a file copied in since is not reported again.
 verify::GapReport query_server(const GapsArgs& args, const fs::path& content,
@@ -166,7 +152,7 @@ Runner define_gaps(CLI::App& app) {
   app.add_option("--powershell", args->powershell,
                  "PowerShell to run the server query with instead of Windows PowerShell 5.1 (tests)")
       ->group("");
-  app.add_flag("--verify", args->verify,
+  app.add_flag("--verify", args->options.verify_hashes,
                "Hash every referenced file (SHA-1 name and SHA-256), not only sizes");
   app.add_option("--state", args->state,
                  "Ledger (SQLite) that names the package that carried each missing file");
@@ -198,8 +184,7 @@ Runner define_gaps(CLI::App& app) {
     }
 
     Progress progress("checking content", 0, 0, !args->json && platform::is_terminal(stderr));
-    verify::GapOptions options;
-    options.verify_hashes = args->verify;
+    auto& options = args->options;
     options.ledger = ledger ? &*ledger : nullptr;
     options.progress = &progress;
     verify::GapReport report = args->server
@@ -208,7 +193,8 @@ Runner define_gaps(CLI::App& app) {
     progress.finish();
 
     if (!args->request_out.empty()) {
-      value_or_throw(manifest::write_request(args->request_out, make_request(report)));
+      auto request = manifest::make_content_request(report.missing_files(), {}, manifest::utc_now());
+      value_or_throw(manifest::write_request(args->request_out, request));
     }
     if (!args->report.empty()) {
       auto context = report_context(content, args->state);

@@ -12,25 +12,25 @@
 namespace wsa::cli {
 
 Runner define_verify(CLI::App& app) {
-  struct Args {
-    std::vector<std::string> media, trust;
-    std::int64_t threshold = 1;
+  // CLI11 fills the check's options; the media and keys are its arguments.
+  struct Command {
+    std::vector<fs::path> media, trust;
+    verify::VerifyOptions options;
     bool json = false;
   };
-  auto args = std::make_shared<Args>();
-  app.add_option("--media", args->media, "Folder holding transfer packages (repeat for several; required)");
-  app.add_option("--trust", args->trust, "Trusted public key (repeat; required)");
-  add_bounded_option(app, "--threshold", args->threshold, 1, kMaxThreshold,
+  auto command = std::make_shared<Command>();
+  add_path_option(app, "--media", command->media,
+                  "Folder holding transfer packages (repeat for several; required)");
+  add_path_option(app, "--trust", command->trust, "Trusted public key (repeat; required)");
+  add_bounded_option(app, "--threshold", command->options.threshold, 1, kMaxThreshold,
                      "Distinct trusted signatures required (1 to 64; default 1)");
-  app.add_flag("--json", args->json, "Print the result as JSON");
-  return [args]() {
-    require(args->media, "--media", "verify");
-    require(args->trust, "--trust", "verify");
-    auto trust = value_or_throw(manifest::TrustStore::load(to_paths(args->trust)));
-    verify::VerifyOptions options;
-    options.threshold = static_cast<std::size_t>(args->threshold);
-    auto check = value_or_throw(verify::verify_media(to_paths(args->media), trust, options));
-    print_verify(check, args->json);
+  app.add_flag("--json", command->json, "Print the result as JSON");
+  return [command]() {
+    require(command->media, "--media", "verify");
+    require(command->trust, "--trust", "verify");
+    auto trust = value_or_throw(manifest::TrustStore::load(command->trust));
+    auto check = value_or_throw(verify::verify_media(command->media, trust, command->options));
+    print_verify(check, command->json);
     if (check.packages.empty()) {
       fail(ExitCode::kOperational, "--media", "holds no complete wsus-airgap package",
            "give the folder that holds the wsus-airgap-NNNNNN package folders");

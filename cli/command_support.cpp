@@ -10,11 +10,30 @@
 
 namespace wsa::cli {
 
-std::vector<fs::path> to_paths(const std::vector<std::string>& texts) {
-  return std::vector<fs::path>(texts.begin(), texts.end());
+CLI::Option* add_path_option(CLI::App& app, const std::string& name, fs::path& target,
+                             const std::string& help) {
+  return app.add_option_function<std::string>(
+      name, [&target](const std::string& text) { target = fs::path(text); }, help);
 }
 
-fs::path required_path(const std::string& given, const std::optional<fs::path>& fallback, const char* option,
+CLI::Option* add_path_option(CLI::App& app, const std::string& name, std::optional<fs::path>& target,
+                             const std::string& help) {
+  return app.add_option_function<std::string>(
+      name,
+      [&target](const std::string& text) {
+        if (!text.empty()) target = fs::path(text);
+      },
+      help);
+}
+
+CLI::Option* add_path_option(CLI::App& app, const std::string& name, std::vector<fs::path>& target,
+                             const std::string& help) {
+  return app.add_option_function<std::vector<std::string>>(
+      name, [&target](const std::vector<std::string>& texts) { target.assign(texts.begin(), texts.end()); },
+      help);
+}
+
+fs::path required_path(const fs::path& given, const std::optional<fs::path>& fallback, const char* option,
                        const std::string& why_no_default) {
   if (!given.empty()) return given;
   if (fallback) return *fallback;
@@ -36,8 +55,7 @@ std::optional<fs::path> default_state(const char* file) {
   return *dir / file;
 }
 
-CLI::Option* add_bounded_option(CLI::App& app, const std::string& name, std::int64_t& value, std::int64_t low,
-                                std::int64_t high, const std::string& help) {
+CLI::Validator whole_number_in(std::int64_t low, std::int64_t high) {
   auto range = "a whole number from " + std::to_string(low) + " to " + std::to_string(high);
   CLI::Validator bounded(
       [low, high, range](std::string& text) -> std::string {
@@ -50,7 +68,7 @@ CLI::Option* add_bounded_option(CLI::App& app, const std::string& name, std::int
         return {};
       },
       "INT " + std::to_string(low) + ".." + std::to_string(high));
-  return app.add_option(name, value, help)->check(bounded);
+  return bounded;
 }
 
 std::uint64_t parse_size_option(const std::string& text, const char* option) {

@@ -175,7 +175,7 @@ void print_import(const importing::ImportReport& report, bool json_output) {
                           {"sequence", p.sequence},
                           {"source_id", p.source_id},
                           {"mode", p.mode},
-                          {"result", p.result},
+                          {"result", importing::to_string(p.result)},
                           {"files_placed", p.files_placed},
                           {"bytes_placed", p.bytes_placed},
                           {"files_already_present", p.files_already_present},
@@ -186,9 +186,11 @@ void print_import(const importing::ImportReport& report, bool json_output) {
                           {"metadata_imported", p.metadata_imported}});
     }
     json missing_files = json::array();
-    for (const auto& m : report.missing_details) {
+    json missing_paths = json::array();
+    for (const auto& m : report.missing) {
+      missing_paths.push_back(m.path);
       missing_files.push_back({{"path", m.path},
-                               {"reason", m.reason},
+                               {"reason", m.problem},
                                {"update_id", m.update_id},
                                {"title", m.title},
                                {"kb", m.kb}});
@@ -197,7 +199,7 @@ void print_import(const importing::ImportReport& report, bool json_output) {
                      {"dry_run", report.dry_run},
                      {"exit_code", static_cast<int>(report.exit_code)},
                      {"packages", packages},
-                     {"missing", report.missing},
+                     {"missing", missing_paths},
                      {"missing_files", missing_files},
                      {"incomplete", path_strings(report.incomplete)},
                      {"would_place", report.would_place},
@@ -225,13 +227,14 @@ void print_import(const importing::ImportReport& report, bool json_output) {
     return;
   }
   for (const auto& p : report.packages) {
-    if (p.result == "already applied") {
-      std::printf("%-16s %s (%s): nothing to do\n", p.result.c_str(), p.folder.c_str(), p.mode.c_str());
+    if (p.result == importing::PackageResult::kAlreadyApplied) {
+      std::printf("%-16s %s (%s): nothing to do\n", importing::to_string(p.result), p.folder.c_str(),
+                  p.mode.c_str());
       continue;
     }
-    std::printf("%-16s %s (%s): %llu file(s) placed (%s), %llu already present%s\n", p.result.c_str(),
-                p.folder.c_str(), p.mode.c_str(), static_cast<unsigned long long>(p.files_placed),
-                format_bytes(p.bytes_placed).c_str(),
+    std::printf("%-16s %s (%s): %llu file(s) placed (%s), %llu already present%s\n",
+                importing::to_string(p.result), p.folder.c_str(), p.mode.c_str(),
+                static_cast<unsigned long long>(p.files_placed), format_bytes(p.bytes_placed).c_str(),
                 static_cast<unsigned long long>(p.files_already_present),
                 p.metadata_imported ? ", metadata imported" : "");
     if (p.resumed) {
@@ -281,16 +284,16 @@ void print_import(const importing::ImportReport& report, bool json_output) {
     }
   }
   if (report.approvals) print_approvals(*report.approvals);
-  if (!report.missing_details.empty()) {
-    std::printf("%zu content file(s) are missing here:\n", report.missing_details.size());
-    for (std::size_t i = 0; i < report.missing_details.size() && i < 20; ++i) {
-      const auto& f = report.missing_details[i];
+  if (!report.missing.empty()) {
+    std::printf("%zu content file(s) are missing here:\n", report.missing.size());
+    for (std::size_t i = 0; i < report.missing.size() && i < 20; ++i) {
+      const auto& f = report.missing[i];
       std::string update = f.title.empty() ? std::string() : "  needed by " + f.title;
       if (!f.kb.empty()) update += " (KB" + f.kb + ")";
-      std::printf("  %s (%s)%s\n", f.path.c_str(), f.reason.c_str(), update.c_str());
+      std::printf("  %s (%s)%s\n", f.path.c_str(), f.problem.c_str(), update.c_str());
     }
-    if (report.missing_details.size() > 20) {
-      std::printf("  ... and %zu more (use --json for all)\n", report.missing_details.size() - 20);
+    if (report.missing.size() > 20) {
+      std::printf("  ... and %zu more (use --json for all)\n", report.missing.size() - 20);
     }
     std::printf(
         "WSUS will show their updates as \"Failed to download\": carry them over with the next export.\n");
@@ -299,62 +302,6 @@ void print_import(const importing::ImportReport& report, bool json_output) {
   if (report.request) std::printf("content request written: %s\n", report.request->string().c_str());
   for (const auto& warning : report.warnings)
     std::fprintf(stderr, "wsus-airgap: warning: %s\n", warning.c_str());
-}
-
-void print_status(const std::string& ledger_id, const std::vector<state::RunRecord>& history,
-                  bool json_output, const std::vector<state::ApprovalSetRecord>& approval_sets) {
-  if (json_output) {
-    json runs = json::array();
-    for (const auto& r : history) {
-      runs.push_back({{"kind", state::to_string(r.kind)},
-                      {"source_id", r.source_id},
-                      {"source_id", r.source_id},
-                      {"sequence", r.sequence},
-                      {"mode", r.mode},
-                      {"status", state::to_string(r.status)},
-                      {"started", r.started_utc},
-                      {"finished", r.finished_utc},
-                      {"manifest_sha256", r.manifest_sha256},
-                      {"package", r.package_dir},
-                      {"files", r.files},
-                      {"bytes", r.bytes},
-                      {"message", r.message}});
-    }
-    json sets = json::array();
-    for (const auto& a : approval_sets) {
-      sets.push_back({{"recorded", a.recorded_utc},
-                      {"source_id", a.source_id},
-                      {"sequence", a.sequence},
-                      {"manifest_sha256", a.manifest_sha256},
-                      {"result", a.result},
-                      {"applied", a.applied},
-                      {"not_applied", a.not_applied},
-                      {"unchanged", a.unchanged},
-                      {"drift", a.drift},
-                      {"eula_gaps", a.eula_gaps},
-                      {"missing_updates", a.missing_updates},
-                      {"summary", a.summary}});
-    }
-    emit({{"command", "status"}, {"ledger_id", ledger_id}, {"runs", runs}, {"approval_sets", sets}});
-    return;
-  }
-  std::printf("ledger %s: %zu run(s)\n", ledger_id.c_str(), history.size());
-  for (const auto& r : history) {
-    // The source (export chain) by its first 8 characters, as in receipt names: several servers may
-    // feed one offline server.
-    std::printf("%-20s %-6s %-8s #%06llu %-11s %-16s %s\n", r.started_utc.c_str(), state::to_string(r.kind),
-                r.source_id.substr(0, 8).c_str(), static_cast<unsigned long long>(r.sequence), r.mode.c_str(),
-                r.status == state::RunStatus::kRunning ? "INTERRUPTED" : state::to_string(r.status),
-                r.message.c_str());
-  }
-  if (approval_sets.empty()) return;
-  std::printf("%zu approval set(s) applied to this WSUS server:\n", approval_sets.size());
-  for (const auto& a : approval_sets) {
-    std::printf("%-20s %-8s approvals #%06llu %s: %s%s\n", a.recorded_utc.c_str(),
-                a.source_id.substr(0, 8).c_str(), static_cast<unsigned long long>(a.sequence),
-                a.result.c_str(), a.summary.c_str(),
-                a.drift > 0 ? ("; " + std::to_string(a.drift) + " drift").c_str() : "");
-  }
 }
 
 }  // namespace wsa::cli

@@ -19,8 +19,5 @@ void print_import(const importing::ImportReport& report, bool json);
 // The approvals step of an import, as text and as JSON (cli/approvals_report.cpp).
 void print_approvals(const importing::ApprovalsReport& report);
 nlohmann::json approvals_json(const importing::ApprovalsReport& report);
-// `approval_sets`: what imports applied to the offline WSUS server's approvals (an import ledger's).
-void print_status(const std::string& ledger_id, const std::vector<state::RunRecord>& history, bool json,
-                  const std::vector<state::ApprovalSetRecord>& approval_sets = {});
 
 }  // namespace wsa::cli

@@ -126,12 +126,16 @@ JsonObjectReader::JsonObjectReader(const json& value, std::string context)
   }
 }
 
-void JsonObjectReader::refuse_unknown(std::initializer_list<std::string_view> known) const {
+std::optional<std::string> JsonObjectReader::first_unknown(
+    std::initializer_list<std::string_view> known) const {
   for (const auto& [key, value] : object_.items()) {
-    if (std::find(known.begin(), known.end(), key) == known.end()) {
-      throw JsonRefusal{"has an unknown field " + label(printable(key))};
-    }
+    if (std::find(known.begin(), known.end(), key) == known.end()) return key;
   }
+  return std::nullopt;
+}
+
+void JsonObjectReader::refuse_unknown(std::initializer_list<std::string_view> known) const {
+  if (auto key = first_unknown(known)) throw JsonRefusal{"has an unknown field " + label(printable(*key))};
 }
 
 const json& JsonObjectReader::field(std::string_view name) const {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -42,6 +43,8 @@ class JsonObjectReader {
   JsonObjectReader(const nlohmann::json& value, std::string context);
   // Throws JsonRefusal naming the first field not in `known`.
   void refuse_unknown(std::initializer_list<std::string_view> known) const;
+  // The first field not in `known`, for a reader that words the refusal itself.
+  std::optional<std::string> first_unknown(std::initializer_list<std::string_view> known) const;
   const nlohmann::json& field(std::string_view name) const;  // present, any type
   bool is_null(std::string_view name) const;
   std::string string(std::string_view name) const;

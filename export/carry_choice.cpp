@@ -10,7 +10,7 @@ namespace wsa::exporting {
 
 namespace {
 
-std::string describe_update(const manifest::RequestedFile& file) {
+std::string describe_update(const manifest::MissingFile& file) {
   std::string known;
   if (!file.kb.empty()) known = file.kb;
   if (!file.title.empty()) known += (known.empty() ? "" : " ") + ("\"" + file.title + "\"");

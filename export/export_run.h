@@ -31,7 +31,7 @@ struct ExportRun {
   fs::path final_dir;
   ExportReport report;
   // Files asked for by --receipt or --request, by canonical path.
-  std::map<std::string, manifest::RequestedFile> requested;
+  std::map<std::string, manifest::MissingFile> requested;
   bool exactly_requested = false;  // --request: carry only `requested`
   bool full = false;               // carry every file (--full, or the first package of a ledger)
   std::string receipt_note;        // what the ledger records about the receipt

@@ -13,19 +13,20 @@ namespace {
 
 // Every inventory file must be on disk with its size once content is placed; what is not becomes a
 // gap the offline server's console would later show as "Failed to download".
-std::vector<MissingFile> find_missing(const verify::VerifiedPackage& package, const fs::path& content) {
+std::vector<manifest::MissingFile> find_missing(const verify::VerifiedPackage& package,
+                                                const fs::path& content) {
   auto present = value_or_throw(verify::list_content_store(content, nullptr));
   auto inventory = value_or_throw(manifest::InventoryReader::open(package.inventory));
-  std::vector<MissingFile> missing;
+  std::vector<manifest::MissingFile> missing;
   auto disk = present.begin();
   while (true) {
     auto entry = value_or_throw(inventory.next());
     if (!entry) break;
     while (disk != present.end() && disk->path < entry->path) ++disk;
     if (disk == present.end() || disk->path != entry->path) {
-      missing.push_back({entry->path, "missing", {}, {}, {}});
+      missing.push_back({.path = entry->path, .problem = "missing"});
     } else if (disk->size != entry->size) {
-      missing.push_back({entry->path, "wrong size", {}, {}, {}});
+      missing.push_back({.path = entry->path, .problem = "wrong size"});
     }
   }
   return missing;
@@ -34,7 +35,8 @@ std::vector<MissingFile> find_missing(const verify::VerifiedPackage& package, co
 // Names the updates that need the missing files, and adds the files the metadata references that the
 // inventory never listed (the export server lacks them too, but WSUS here will still want them).
 std::optional<verify::GapReport> name_updates(const verify::VerifiedPackage& package, const fs::path& content,
-                                              state::Ledger& ledger, std::vector<MissingFile>& missing) {
+                                              state::Ledger& ledger,
+                                              std::vector<manifest::MissingFile>& missing) {
   if (!package.metadata) return std::nullopt;
   verify::GapOptions options;
   options.ledger = &ledger;
@@ -47,21 +49,17 @@ std::optional<verify::GapReport> name_updates(const verify::VerifiedPackage& pac
   const auto& gaps = *found_gaps;
   std::map<std::string, std::size_t> index;
   for (std::size_t i = 0; i < missing.size(); ++i) index[missing[i].path] = i;
-  for (const auto& update : gaps.updates) {
-    for (const auto& file : update.files) {
-      auto found = index.find(file.path);
-      if (found == index.end()) {
-        index[file.path] = missing.size();
-        missing.push_back({file.path, file.problem, {}, {}, {}});
-        found = index.find(file.path);
-      }
-      MissingFile& entry = missing[found->second];
-      if (entry.update_id.empty()) {
-        entry.update_id = update.update_id;
-        entry.title = update.title;
-        entry.kb = update.kb;
-      }
+  for (const auto& file : gaps.missing_files()) {
+    auto found = index.find(file.path);
+    if (found == index.end()) {
+      missing.push_back(file);
+      continue;
     }
+    // The inventory's word for the problem stands; the metadata adds the update.
+    manifest::MissingFile& entry = missing[found->second];
+    entry.update_id = file.update_id;
+    entry.title = file.title;
+    entry.kb = file.kb;
   }
   std::sort(missing.begin(), missing.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
   return std::move(*found_gaps);
@@ -73,10 +71,8 @@ std::optional<verify::GapReport> name_updates(const verify::VerifiedPackage& pac
 // the metadata, which also names the updates ("Failed to download" in the console).
 void check_gaps(const verify::VerifiedPackage& package, const fs::path& content, state::Ledger& ledger,
                 ImportReport& report) {
-  report.missing_details = find_missing(package, content);
-  report.gaps = name_updates(package, content, ledger, report.missing_details);
-  report.missing.clear();
-  for (const auto& file : report.missing_details) report.missing.push_back(file.path);
+  report.missing = find_missing(package, content);
+  report.gaps = name_updates(package, content, ledger, report.missing);
 }
 
 }  // namespace wsa::importing

@@ -30,6 +30,11 @@ std::vector<PendingPackage> select_in_order(const ImportOptions& options, state:
   for (const auto& package : found) {
     auto verified = value_or_throw(verify::verify_package(package, options.media, trust, cheap));
     std::string source = verified.manifest.source_id;
+    // Seen once signed, whatever the order check says of it: `status` tells how new the newest is.
+    if (!options.dry_run) {
+      value_or_throw(ledger.record_package_seen(
+          {source, verified.manifest.sequence, verified.manifest_sha256, verified.manifest.created_utc, {}}));
+    }
     by_source[source].push_back({package, std::move(verified), verify::OrderVerdict::kApply});
   }
   // Two export servers' chains are both legitimate, but one run's receipt, gap report and mirror
@@ -99,13 +104,13 @@ std::vector<std::string> carried_not_here(const verify::VerifiedPackage& package
   return paths;
 }
 
-PackageOutcome outcome_of(const PendingPackage& package, std::string result) {
+PackageOutcome outcome_of(const PendingPackage& package, PackageResult result) {
   PackageOutcome outcome;
   outcome.sequence = package.verified.manifest.sequence;
   outcome.source_id = package.verified.manifest.source_id;
   outcome.folder = package.found.folder_name;
   outcome.mode = manifest::to_string(package.verified.manifest.mode);
-  outcome.result = std::move(result);
+  outcome.result = result;
   outcome.volumes_hashed = package.volumes_hashed;
   outcome.volumes_skipped = package.volumes_skipped;
   return outcome;
@@ -115,7 +120,7 @@ PackageOutcome apply_package(const ImportOptions& options, state::Ledger& ledger
                              const PendingPackage& package, ImportReport& report) {
   const auto& m = package.verified.manifest;
   const auto& sha = package.verified.manifest_sha256;
-  PackageOutcome outcome = outcome_of(package, "applied");
+  PackageOutcome outcome = outcome_of(package, PackageResult::kApplied);
 
   state::RunRecord record;
   record.kind = state::RunKind::kImport;
@@ -196,6 +201,18 @@ void check_options(const ImportOptions& options) {
 
 }  // namespace
 
+const char* to_string(PackageResult result) {
+  switch (result) {
+    case PackageResult::kApplied:
+      return "applied";
+    case PackageResult::kAlreadyApplied:
+      return "already applied";
+    case PackageResult::kWouldApply:
+      return "would apply";
+  }
+  return "applied";
+}
+
 ImportReport run_import(const ImportOptions& options) {
   check_options(options);
   // A bad receipt key must not be found out after hours of placing content.
@@ -255,7 +272,7 @@ ImportReport run_import(const ImportOptions& options) {
   }
   reached_step("verified");
   // Settings before anything changes: Microsoft requires the express-files option and the languages to
-  // match, and a replica cannot take approvals; a refusal (exit 9) leaves the server as it was.
+  // match, and a replica cannot take approvals; a refusal (exit 10) leaves the server as it was.
   auto approvals = check_server_settings(options, pending, report);
 
   // Planned now, applied last: a refused mirror (exit 7) leaves everything as it was.
@@ -270,12 +287,12 @@ ImportReport run_import(const ImportOptions& options) {
 
   for (const auto& package : pending) {
     if (package.verdict == verify::OrderVerdict::kAlreadyApplied) {
-      report.packages.push_back(outcome_of(package, "already applied"));
+      report.packages.push_back(outcome_of(package, PackageResult::kAlreadyApplied));
       // Nothing to apply, but the gaps it left may still be open: say so again (exit 5), so a re-run
       // is as informative as the run it repeats and its receipt and request stay current.
       if (!options.dry_run) check_gaps(package.verified, options.content, ledger, report);
     } else if (options.dry_run) {
-      auto outcome = outcome_of(package, "would apply");
+      auto outcome = outcome_of(package, PackageResult::kWouldApply);
       outcome.files_placed = package.verified.manifest.inventory.carried_count;
       outcome.bytes_placed = package.verified.manifest.inventory.carried_bytes;
       report.packages.push_back(outcome);

@@ -12,6 +12,7 @@
 
 #include "common/error.h"
 #include "import/mirror.h"
+#include "manifest/missing_file.h"
 #include "verify/gap_report.h"
 
 namespace wsa::importing {
@@ -49,12 +50,16 @@ struct ImportOptions {
   std::optional<fs::path> powershell;  // runs the approval scripts (default: Windows PowerShell 5.1)
 };
 
+enum class PackageResult { kApplied, kAlreadyApplied, kWouldApply };
+// "applied", "already applied", "would apply": the words the output and --json use.
+const char* to_string(PackageResult result);
+
 struct PackageOutcome {
   std::uint64_t sequence = 0;
   std::string source_id;
   std::string folder;
   std::string mode;
-  std::string result;  // "applied", "already applied", "would apply", "applied, wsusutil failed"
+  PackageResult result = PackageResult::kApplied;
   std::uint64_t files_placed = 0;
   std::uint64_t bytes_placed = 0;
   std::uint64_t files_already_present = 0;
@@ -63,13 +68,6 @@ struct PackageOutcome {
   std::uint64_t volumes_skipped = 0;  // volumes an interrupted run hashed, unchanged since
   bool metadata_imported = false;
   bool resumed = false;  // an interrupted run of this package had placed files or verified volumes
-};
-
-// A content file still missing (or of the wrong size) after the import, with the update needing it.
-struct MissingFile {
-  std::string path;
-  std::string reason;  // "missing", "wrong size"
-  std::string update_id, title, kb;
 };
 
 struct MirrorReport {
@@ -100,8 +98,9 @@ struct ApprovalsReport {
 
 struct ImportReport {
   std::vector<PackageOutcome> packages;
-  std::vector<std::string> missing;          // inventory files absent or of the wrong size after import
-  std::vector<MissingFile> missing_details;  // the same files, with reason and update when known
+  // Inventory files absent or of the wrong size after the import, then files the metadata references
+  // that the inventory never listed; by path, with the update that needs each when known.
+  std::vector<manifest::MissingFile> missing;
   std::vector<fs::path> incomplete;          // package folders without a manifest, ignored
   std::vector<std::string> would_place;      // dry run: carried files not yet here
   std::optional<MirrorReport> mirror;        // set with --mirror

@@ -53,8 +53,8 @@ void reverify_applied(PendingPackage& package, const ImportOptions& options,
 
 // --- import/gap_check.cpp ---
 
-// Sets report.missing and report.missing_details (inventory against disk, then the metadata, naming
-// the updates) and report.gaps, for `package` just applied (or applied before).
+// Sets report.missing (inventory against disk, then the metadata, naming the updates) and
+// report.gaps, for `package` just applied (or applied before).
 void check_gaps(const verify::VerifiedPackage& package, const fs::path& content, state::Ledger& ledger,
                 ImportReport& report);
 

@@ -33,14 +33,6 @@ ContentDigest digest_content(const fs::path& content) {
   return digest;
 }
 
-std::vector<manifest::RequestedFile> requested_files(const ImportReport& report) {
-  std::vector<manifest::RequestedFile> files;
-  for (const auto& file : report.missing_details) {
-    files.push_back({file.path, file.reason, file.update_id, file.title, file.kb});
-  }
-  return files;
-}
-
 }  // namespace
 
 // The receipt goes back across the gap on the same media: the export side learns what arrived and
@@ -51,7 +43,7 @@ void write_receipts(const ImportOptions& options, state::Ledger& ledger,
   if (pending.empty()) return;
   std::string source_id = pending.back().verified.manifest.source_id;
   for (const auto& outcome : report.packages) {
-    if (outcome.result == "applied") source_id = outcome.source_id;
+    if (outcome.result == PackageResult::kApplied) source_id = outcome.source_id;
   }
   auto tip = value_or_throw(ledger.last_applied_import(source_id));
   manifest::Receipt receipt;
@@ -64,14 +56,14 @@ void write_receipts(const ImportOptions& options, state::Ledger& ledger,
     receipt.applied_manifest_sha256 = tip->manifest_sha256;
   }
   for (const auto& outcome : report.packages) {
-    if (outcome.result == "applied" && outcome.source_id == source_id)
+    if (outcome.result == PackageResult::kApplied && outcome.source_id == source_id)
       receipt.applied_this_run.push_back(outcome.sequence);
   }
   auto digest = digest_content(options.content);
   receipt.content_digest = digest.sha256;
   receipt.content_files = digest.files;
   receipt.content_bytes = digest.bytes;
-  receipt.missing = requested_files(report);
+  receipt.missing = report.missing;
   // What became of the approvals: the set this run recorded (or the last one, when it applied none).
   auto sets = value_or_throw(ledger.approval_history(1));
   if (!sets.empty() && sets.back().source_id == source_id) {
@@ -112,11 +104,7 @@ void write_receipts(const ImportOptions& options, state::Ledger& ledger,
     report.receipts.push_back(target);
   }
   if (options.request_out) {
-    manifest::ContentRequest request;
-    request.created_utc = receipt.created_utc;
-    request.offline_host = receipt.offline_host;
-    request.source_id = source_id;
-    request.files = receipt.missing;
+    auto request = manifest::make_content_request(receipt.missing, source_id, receipt.created_utc);
     if (auto written = write_file_atomically(*options.request_out, manifest::serialize_request(request));
         !written) {
       fail(ExitCode::kOperational, options.request_out->string(),

@@ -7,6 +7,7 @@
 
 #include "common/atomic_file.h"
 #include "common/encoding.h"
+#include "common/platform.h"
 #include "common/strict_json.h"
 #include "common/text.h"
 #include "manifest/transfer_manifest.h"
@@ -61,10 +62,10 @@ std::string read_sha256_or_empty(const JsonObjectReader& reader, std::string_vie
   return text;
 }
 
-RequestedFile read_file_entry(const json& value, const std::string& context, std::size_t index) {
+MissingFile read_file_entry(const json& value, const std::string& context, std::size_t index) {
   JsonObjectReader entry(value, context + "[" + std::to_string(index) + "].");
   entry.refuse_unknown({"path", "reason", "update_id", "title", "kb"});
-  RequestedFile file;
+  MissingFile file;
   file.path = entry.string("path");
   // Only the one canonical spelling: the exporter looks the path up as text in its inventory, and a
   // lower-case or backslash variant must not slip past as "not in the source".
@@ -73,7 +74,7 @@ RequestedFile read_file_entry(const json& value, const std::string& context, std
     throw JsonRefusal{"field " + entry.label("path") + " \"" + printable(file.path) +
                       "\" is not a canonical WsusContent path like 0A/<40 upper-case hex>.cab"};
   }
-  file.reason = entry.text("reason", kMaxReasonLength, /*allow_empty=*/true);
+  file.problem = entry.text("reason", kMaxReasonLength, /*allow_empty=*/true);
   file.update_id = entry.text("update_id", kMaxIdLength, /*allow_empty=*/true);
   file.title = entry.text("title", kMaxTitleLength, /*allow_empty=*/true);
   file.kb = entry.text("kb", kMaxKbLength, /*allow_empty=*/true);
@@ -100,22 +101,22 @@ class StreamedFiles {
 
   const StreamedJsonArray* array() const { return &array_; }
   // The files read, or the first entry's refusal (thrown).
-  std::vector<RequestedFile> take() {
+  std::vector<MissingFile> take() {
     if (refusal_) throw JsonRefusal{*refusal_};
     return std::move(files_);
   }
 
  private:
-  std::vector<RequestedFile> files_;
+  std::vector<MissingFile> files_;
   std::optional<std::string> refusal_;
   StreamedJsonArray array_;
 };
 
 // What the reader accepts, made so by the writer: informative fields are cut to their limit and
 // control characters replaced, so a long error text or an odd title never makes an unreadable file.
-json file_to_json(const RequestedFile& file) {
+json file_to_json(const MissingFile& file) {
   return json{{"path", file.path},
-              {"reason", to_display_text(file.reason, kMaxReasonLength)},
+              {"reason", to_display_text(file.problem, kMaxReasonLength)},
               {"update_id", to_display_text(file.update_id, kMaxIdLength)},
               {"title", to_display_text(file.title, kMaxTitleLength)},
               {"kb", to_display_text(file.kb, kMaxKbLength)}};
@@ -125,7 +126,7 @@ json file_to_json(const RequestedFile& file) {
 // one entry at a time: the writer never holds a tree of every file either. `pretty`: two-space indent
 // with one file per line.
 std::string dump_with_files(const json& object, std::string_view array_key,
-                            const std::vector<RequestedFile>& files, bool pretty) {
+                            const std::vector<MissingFile>& files, bool pretty) {
   if (files.size() > kMaxRequestedFiles) {
     fail(ExitCode::kOperational, "the list of files",
          "is too large: " + std::to_string(files.size()) + " files; the limit is " +
@@ -347,6 +348,19 @@ std::string serialize_request(const ContentRequest& request) {
   return text;
 }
 
+ContentRequest make_content_request(const std::vector<MissingFile>& files, std::string source_id,
+                                    std::string created_utc) {
+  ContentRequest request;
+  request.created_utc = std::move(created_utc);
+  request.offline_host = platform::host_name();
+  request.source_id = std::move(source_id);
+  std::unordered_set<std::string> listed;
+  for (const auto& file : files) {
+    if (listed.insert(file.path).second) request.files.push_back(file);
+  }
+  return request;
+}
+
 Result<void> write_request(const fs::path& target, const ContentRequest& request) {
   std::string text;
   try {
@@ -387,7 +401,7 @@ Result<ContentRequest> parse_request(std::string_view bytes, const std::string& 
   }
 }
 
-Result<std::vector<RequestedFile>> read_requested_files(const fs::path& file, const TrustStore* trust) {
+Result<std::vector<MissingFile>> read_requested_files(const fs::path& file, const TrustStore* trust) {
   // Refused before a byte is read: the size alone says it is not a file this tool wrote.
   boost::system::error_code ec;
   if (auto size = fs::file_size(file, ec); !ec && size > kMaxReceiptBytes) {
@@ -408,7 +422,7 @@ Result<std::vector<RequestedFile>> read_requested_files(const fs::path& file, co
   } catch (const JsonRefusal& refusal) {
     return make_error(ExitCode::kIntegrity, file.string(), refusal.why, kRequestHint);
   }
-  std::vector<RequestedFile> files;
+  std::vector<MissingFile> files;
   if (kind == kReceiptKind) {
     auto receipt = parse_receipt(*bytes, file.string(), trust);
     if (!receipt) return std::unexpected(receipt.error());
@@ -426,7 +440,7 @@ Result<std::vector<RequestedFile>> read_requested_files(const fs::path& file, co
   // A file two updates need may be listed twice; it is sent once.
   std::unordered_set<std::string> seen;
   seen.reserve(files.size());
-  std::erase_if(files, [&](const RequestedFile& f) { return !seen.insert(f.path).second; });
+  std::erase_if(files, [&](const MissingFile& f) { return !seen.insert(f.path).second; });
   return files;
 }
 

@@ -12,6 +12,7 @@
 
 #include "common/error.h"
 #include "manifest/keys.h"
+#include "manifest/missing_file.h"
 #include "manifest/trust.h"
 
 namespace wsa::manifest {
@@ -26,15 +27,6 @@ inline constexpr std::uint64_t kMaxReceiptBytes = 512ULL * 1024 * 1024;
 // Files one receipt (`missing`) or content request (`files`) may list, read and written alike. A
 // typical entry takes about 250 bytes, so this many fit in kMaxReceiptBytes with room to spare.
 inline constexpr std::size_t kMaxRequestedFiles = 1'000'000;
-
-// One file the offline side lacks or holds damaged.
-struct RequestedFile {
-  std::string path;       // canonical "XX/<SHA1>.ext"
-  std::string reason;     // "missing", "wrong size", "SHA-256 mismatch", ...
-  std::string update_id;  // the update that needs it, when known (else empty)
-  std::string title;      // that update's title, when known
-  std::string kb;         // its KB number, when known
-};
 
 // What the import did with the package's approvals (the last approval set the offline ledger recorded).
 struct ReceiptApprovals {
@@ -56,7 +48,7 @@ struct Receipt {
   std::string content_digest;  // SHA-256 over the offline WsusContent listing ("path\tsize\n" sorted)
   std::uint64_t content_files = 0;
   std::uint64_t content_bytes = 0;
-  std::vector<RequestedFile> missing;         // still missing or damaged after the import
+  std::vector<MissingFile> missing;           // still missing or damaged after the import
   std::optional<ReceiptApprovals> approvals;  // null when the import did nothing with approvals
 };
 
@@ -76,8 +68,13 @@ struct ContentRequest {
   std::string created_utc;
   std::string offline_host;
   std::string source_id;  // may be empty when the requester does not know the source
-  std::vector<RequestedFile> files;
+  std::vector<MissingFile> files;
 };
+
+// The one builder of a content request: `files` each path once, its first entry kept (the export side
+// carries files, and a path listed twice would only make it ask which entry to believe), from this host.
+ContentRequest make_content_request(const std::vector<MissingFile>& files, std::string source_id,
+                                    std::string created_utc);
 
 // One file per line; the same limits as serialize_receipt (AirgapError naming "the content request").
 std::string serialize_request(const ContentRequest& request);
@@ -86,6 +83,6 @@ Result<void> write_request(const fs::path& target, const ContentRequest& request
 Result<ContentRequest> parse_request(std::string_view bytes, const std::string& where);
 
 // Reads either a receipt or a request file and returns its requested files (a receipt's `missing`).
-Result<std::vector<RequestedFile>> read_requested_files(const fs::path& file, const TrustStore* trust);
+Result<std::vector<MissingFile>> read_requested_files(const fs::path& file, const TrustStore* trust);
 
 }  // namespace wsa::manifest

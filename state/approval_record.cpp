@@ -44,6 +44,11 @@ Result<void> ApprovalRecord::record(const ApprovalSetRecord& set,
 }
 
 Result<std::vector<ApprovalSetRecord>> ApprovalRecord::history(std::size_t limit) {
+  // A ledger of an older schema opened read-only (status) is not migrated: it has no sets yet.
+  auto present = db_->query_int("SELECT count(*) FROM sqlite_schema WHERE name = 'approval_sets'",
+                                "read the approval sets");
+  if (!present) return std::unexpected(present.error());
+  if (*present == 0) return std::vector<ApprovalSetRecord>{};
   auto statement = db_->prepare(
       "SELECT id, source_id, sequence, manifest_sha256, recorded, result, applied, not_applied, unchanged, "
       "drift, "

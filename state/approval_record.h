@@ -1,5 +1,5 @@
 #pragma once
-// The approval sets imports applied to the offline WSUS server (schema 3, tables `approval_sets` and
+// The approval sets imports applied to the offline WSUS server (schema 4, tables `approval_sets` and
 // `applied_approvals`): one row per applied set for `status` and the reports, and the approvals and
 // declines the last one left in place, so the next import can tell an approval the connected side
 // withdrew (applied before: removed) from one made by hand on this server (drift: kept).

@@ -1,5 +1,6 @@
 #include "state/ledger.h"
 
+#include <algorithm>
 #include <mutex>
 #include <utility>
 
@@ -12,6 +13,7 @@ struct Ledger::Impl {
         hashes(file.db),
         shipped(file.db),
         resume(file.db),
+        seen(file.db),
         approvals(file.db) {}
 
   // Held for the whole of every call: the connection is opened without SQLite's own mutex.
@@ -21,6 +23,7 @@ struct Ledger::Impl {
   HashCache hashes;
   ShippedSet shipped;
   ImportResume resume;
+  PackagesSeen seen;
   ApprovalRecord approvals;
 };
 
@@ -146,6 +149,51 @@ Result<void> Ledger::record_placed_files(const std::string& manifest_sha256, std
 Result<void> Ledger::forget_import_progress(const std::string& manifest_sha256) {
   std::lock_guard lock(impl_->mutex);
   return impl_->resume.forget(manifest_sha256);
+}
+
+Result<void> Ledger::record_package_seen(const SeenPackage& package) {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->seen.record(package);
+}
+
+Result<std::vector<SourceFreshness>> Ledger::freshness() {
+  std::lock_guard lock(impl_->mutex);
+  std::vector<SourceFreshness> sources;
+  auto exports = impl_->journal.sources(RunKind::kExport);
+  if (!exports) return std::unexpected(exports.error());
+  if (!exports->empty()) {
+    // Every export run of a ledger belongs to its one chain; the package is made as the run ends.
+    auto last = impl_->journal.last_successful_export();
+    if (!last) return std::unexpected(last.error());
+    SourceFreshness source{RunKind::kExport, impl_->file.id, *last, *last ? (*last)->finished_utc : "", {}};
+    sources.push_back(std::move(source));
+  }
+  auto imports = impl_->journal.sources(RunKind::kImport);
+  if (!imports) return std::unexpected(imports.error());
+  auto newest = impl_->seen.newest_per_source();
+  if (!newest) return std::unexpected(newest.error());
+  std::vector<std::string> ids = *imports;
+  for (const auto& seen : *newest) {
+    if (std::find(ids.begin(), ids.end(), seen.source_id) == ids.end()) ids.push_back(seen.source_id);
+  }
+  std::sort(ids.begin(), ids.end());
+  for (const auto& id : ids) {
+    SourceFreshness source;
+    source.source_id = id;
+    auto last = impl_->journal.last_applied_import(id);
+    if (!last) return std::unexpected(last.error());
+    source.last_success = *last;
+    if (source.last_success) {
+      auto sighting = impl_->seen.find(source.last_success->manifest_sha256);
+      if (!sighting) return std::unexpected(sighting.error());
+      source.last_success_made_utc = sighting->created_utc;
+    }
+    for (const auto& seen : *newest) {
+      if (seen.source_id == id) source.newest_seen = seen;
+    }
+    sources.push_back(std::move(source));
+  }
+  return sources;
 }
 
 Result<std::vector<AppliedApproval>> Ledger::applied_approvals() {

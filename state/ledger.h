@@ -17,12 +17,23 @@
 #include "state/hash_cache.h"
 #include "state/import_resume.h"
 #include "state/ledger_file.h"
+#include "state/packages_seen.h"
 #include "state/run_journal.h"
 #include "state/shipped_set.h"
 
 namespace wsa::state {
 
 namespace fs = boost::filesystem;
+
+// How fresh one source (export chain) is in this ledger: its newest successful run and, on the import
+// side, the newest signed package seen (applied or not).
+struct SourceFreshness {
+  RunKind kind = RunKind::kImport;
+  std::string source_id;
+  std::optional<RunRecord> last_success;   // export: succeeded; import: applied (succeeded or gaps remain)
+  std::string last_success_made_utc;       // when that package was made; empty if not known
+  std::optional<SeenPackage> newest_seen;  // import only
+};
 
 // The one thing callers open. Each concern lives in its own file (run_journal, hash_cache, shipped_set,
 // import_resume, over one sqlite::Database); this class serializes them.
@@ -66,6 +77,11 @@ class Ledger {
   // provided the caller holds the run lock so no other process is running one. Oldest first.
   Result<std::vector<RunRecord>> interrupted_runs();
 
+  // Packages seen (schema 3): every signed package an import checked, with the time it was made.
+  Result<void> record_package_seen(const SeenPackage& package);
+  // Per source of each kind of run, export first: what `status` reports and `--max-age` judges.
+  Result<std::vector<SourceFreshness>> freshness();
+
   // Hash cache, keyed by canonical content path.
   Result<std::optional<CachedHash>> cached_hash(const std::string& path);
   // The whole hash cache in one query: a re-scan of 100,000 files must not pay a query (and its file
@@ -99,7 +115,7 @@ class Ledger {
   // Drops the package's resume rows (once it is applied they are never needed again).
   Result<void> forget_import_progress(const std::string& manifest_sha256);
 
-  // Approval sets (schema 3): what imports applied to the offline WSUS server's approvals.
+  // Approval sets (schema 4): what imports applied to the offline WSUS server's approvals.
   Result<std::vector<AppliedApproval>> applied_approvals();
   // Adds `set` and replaces the approvals and declines left in place with `in_place`, in one transaction.
   Result<void> record_approval_set(const ApprovalSetRecord& set,

@@ -68,8 +68,20 @@ CREATE TABLE import_placed_files (
   PRIMARY KEY (manifest_sha256, path)) WITHOUT ROWID;
 )sql";
 
-// What schema 3 adds: the approval sets imports applied, and the approvals the last one left in place.
+// What schema 3 adds: every signed package an import looked at, with the time it was made, so
+// `status` can say how old the newest package seen and the newest applied are.
 constexpr const char* kSchemaV3Additions = R"sql(
+CREATE TABLE packages_seen (
+  source_id TEXT NOT NULL,
+  sequence INTEGER NOT NULL,
+  manifest_sha256 TEXT NOT NULL,
+  created TEXT NOT NULL,
+  first_seen TEXT NOT NULL,
+  PRIMARY KEY (source_id, sequence, manifest_sha256)) WITHOUT ROWID;
+)sql";
+
+// What schema 4 adds: the approval sets imports applied, and the approvals the last one left in place.
+constexpr const char* kSchemaV4Additions = R"sql(
 CREATE TABLE approval_sets (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   source_id TEXT NOT NULL,
@@ -90,6 +102,16 @@ CREATE TABLE applied_approvals (
   group_id TEXT NOT NULL,
   PRIMARY KEY (update_id, revision, group_id)) WITHOUT ROWID;
 )sql";
+
+// Each schema after 1, as what it adds to the one before: a new ledger runs them all after kSchema,
+// an older one those above its version. Additions only, so an older build's rows stay valid.
+struct SchemaStep {
+  int version;
+  const char* additions;
+};
+constexpr std::array<SchemaStep, 3> kSchemaSteps = {
+    {{2, kSchemaV2Additions}, {3, kSchemaV3Additions}, {4, kSchemaV4Additions}}};
+static_assert(kSchemaSteps.back().version == kLedgerSchemaVersion, "every schema version has its step");
 
 // The oldest schema prepare_schema can migrate in place to kLedgerSchemaVersion.
 constexpr int kOldestMigratableSchema = 1;
@@ -120,7 +142,7 @@ Result<void> check_version(const fs::path& file, std::int64_t version) {
                                   version, kLedgerSchemaVersion));
   }
   if (version < 0 || (version > 0 && version < kOldestMigratableSchema)) {
-    // Only schema 1 has a migration (prepare_schema); anything older predates the first release.
+    // Schemas from 1 on are migrated (prepare_schema); anything older predates the first release.
     return make_error(ExitCode::kOperational, file.string(),
                       fmt::format("was written by an older wsus-airgap (schema {}); this one reads schema {}",
                                   version, kLedgerSchemaVersion),
@@ -134,8 +156,9 @@ Result<void> create_schema(sqlite::Database& db) {
   auto transaction = db.begin_write("create the ledger");
   if (!transaction) return std::unexpected(transaction.error());
   if (auto created = db.exec(kSchema, "create the ledger"); !created) return created;
-  if (auto added = db.exec(kSchemaV2Additions, "create the ledger"); !added) return added;
-  if (auto added = db.exec(kSchemaV3Additions, "create the ledger"); !added) return added;
+  for (const auto& step : kSchemaSteps) {
+    if (auto added = db.exec(step.additions, "create the ledger"); !added) return added;
+  }
   auto insert = db.prepare("INSERT INTO ledger_info (id, created) VALUES (?1, ?2)", "create the ledger");
   if (!insert) return std::unexpected(insert.error());
   insert->bind(random_uuid(), utc_now());
@@ -224,8 +247,8 @@ Result<void> check_integrity(sqlite::Database& db) {
   return make_error(ExitCode::kOperational, db.path().string(), why, sqlite::kDamagedLedgerHint);
 }
 
-// Migrates a schema-1 ledger (read-write only) and returns the ledger's id. Runs inside one write
-// transaction so two runs that open a schema-1 ledger at the same time cannot both migrate it.
+// Migrates an older ledger (read-write only) and returns the ledger's id. Runs inside one write
+// transaction so two runs that open an older ledger at the same time cannot both migrate it.
 Result<std::string> prepare_schema(sqlite::Database& db) {
   std::optional<sqlite::Transaction> transaction;
   if (!db.read_only()) {
@@ -239,14 +262,14 @@ Result<std::string> prepare_schema(sqlite::Database& db) {
     return std::unexpected(supported.error());
   if (*version == 0) return std::unexpected(not_a_ledger(db));
   if (*version < kLedgerSchemaVersion && transaction) {
-    // Each step only adds tables, all in this same transaction: a crash leaves the ledger as it was.
-    const std::string why = fmt::format("migrate the ledger to schema {}", kLedgerSchemaVersion);
-    if (*version < 2) {
-      if (auto added = db.exec(kSchemaV2Additions, why); !added) return std::unexpected(added.error());
+    // Each step only adds tables, all in this one transaction: a crash leaves the old schema intact.
+    std::string doing = fmt::format("migrate the ledger to schema {}", kLedgerSchemaVersion);
+    for (const auto& step : kSchemaSteps) {
+      if (step.version <= *version) continue;
+      if (auto added = db.exec(step.additions, doing); !added) return std::unexpected(added.error());
     }
-    if (auto added = db.exec(kSchemaV3Additions, why); !added) return std::unexpected(added.error());
     auto pragma = fmt::format("PRAGMA user_version = {}", kLedgerSchemaVersion);
-    if (auto set = db.exec(pragma, why); !set) return std::unexpected(set.error());
+    if (auto set = db.exec(pragma, doing); !set) return std::unexpected(set.error());
   }
   std::string id;
   {

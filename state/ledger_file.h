@@ -13,9 +13,10 @@ namespace wsa::state {
 
 namespace fs = boost::filesystem;
 
-// PRAGMA user_version of the schema this build writes; a schema-1 ledger is migrated in place (2 only
-// adds the import resume tables), newer ledgers are refused naming the schema they have.
-inline constexpr int kLedgerSchemaVersion = 3;  // 2: import resume; 3: approval sets
+// PRAGMA user_version of the schema this build writes; an older ledger (from schema 1) is migrated in
+// place when opened for writing (2 added the import resume tables, 3 the packages seen, 4 the approval
+// sets); a read-only open leaves it as it is. Newer ledgers are refused naming the schema they have.
+inline constexpr int kLedgerSchemaVersion = 4;
 
 struct LedgerFile {
   sqlite::Database db;

@@ -202,4 +202,15 @@ Result<std::vector<RunRecord>> RunJournal::interrupted() {
   return runs;
 }
 
+Result<std::vector<std::string>> RunJournal::sources(RunKind kind) {
+  auto statement = db_->prepare("SELECT DISTINCT source_id FROM runs WHERE kind = ?1 ORDER BY source_id");
+  if (!statement) return std::unexpected(statement.error());
+  statement->bind(std::string(to_string(kind)));
+  std::vector<std::string> sources;
+  auto read = statement->each_row(
+      "read the journal", [&](const sqlite::Statement& row) { sources.push_back(row.get<std::string>(0)); });
+  if (!read) return std::unexpected(read.error());
+  return sources;
+}
+
 }  // namespace wsa::state

@@ -59,6 +59,8 @@ class RunJournal {
   Result<std::vector<RunRecord>> history(std::size_t limit);
   // Runs still kRunning that this journal did not begin, oldest first.
   Result<std::vector<RunRecord>> interrupted();
+  // Every source id that has a run of `kind`, in id order.
+  Result<std::vector<std::string>> sources(RunKind kind);
 
  private:
   Result<std::vector<RunRecord>> read_runs(sqlite::Statement& statement, std::string_view doing);

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "common/digest.h"
 #include "common/encoding.h"
@@ -346,10 +347,13 @@ Result<GapReport> check_referenced(const fs::path& content, ReferencedContent& r
   if (!checked) return std::unexpected(checked.error());
   if (options.progress != nullptr) options.progress->finish();
 
-  // One FileGap per damaged file, shared by every update that needs it.
-  std::unordered_map<std::uint32_t, FileGap> gaps;
+  // One entry per damaged file, copied to every update that needs it.
+  std::unordered_map<std::uint32_t, manifest::MissingFile> gaps;
   for (auto& [i, check] : problems) {
-    FileGap gap{std::move(check.path), files[i].name, std::move(check.problem), files[i].size, std::nullopt};
+    manifest::MissingFile gap{.path = std::move(check.path),
+                              .problem = std::move(check.problem),
+                              .name = files[i].name,
+                              .expected_size = files[i].size};
     if (options.ledger != nullptr) {
       auto sequence = options.ledger->shipped_sequence(gap.path);
       if (!sequence) return std::unexpected(sequence.error());
@@ -359,7 +363,15 @@ Result<GapReport> check_referenced(const fs::path& content, ReferencedContent& r
   }
   report.files_with_gaps = gaps.size();
 
-  auto by_path = [](const FileGap& a, const FileGap& b) { return a.path < b.path; };
+  auto by_path = [](const manifest::MissingFile& a, const manifest::MissingFile& b) {
+    return a.path < b.path;
+  };
+  auto list_under = [](UpdateGap& entry, manifest::MissingFile file) {
+    file.update_id = entry.update_id;
+    file.title = entry.title;
+    file.kb = entry.kb;
+    entry.files.push_back(std::move(file));
+  };
   for (const auto& update : referenced.updates()) {
     if (update.files.empty()) continue;
     ++report.updates_checked;
@@ -370,7 +382,7 @@ Result<GapReport> check_referenced(const fs::path& content, ReferencedContent& r
                     classification_name(referenced.classification(update)),
                     {}};
     for (auto index : update.files) {
-      if (auto gap = gaps.find(index); gap != gaps.end()) entry.files.push_back(gap->second);
+      if (auto gap = gaps.find(index); gap != gaps.end()) list_under(entry, gap->second);
     }
     if (entry.files.empty()) continue;
     std::sort(entry.files.begin(), entry.files.end(), by_path);
@@ -384,7 +396,7 @@ Result<GapReport> check_referenced(const fs::path& content, ReferencedContent& r
   // expected content: report it in its own group, after the updates.
   UpdateGap unreferenced{{}, 0, "Files the package lists that no update references", {}, {}, {}};
   for (const auto& [index, gap] : gaps) {
-    if (!files[index].referenced_by_update) unreferenced.files.push_back(gap);
+    if (!files[index].referenced_by_update) list_under(unreferenced, gap);
   }
   if (!unreferenced.files.empty()) {
     std::sort(unreferenced.files.begin(), unreferenced.files.end(), by_path);
@@ -394,6 +406,17 @@ Result<GapReport> check_referenced(const fs::path& content, ReferencedContent& r
 }
 
 }  // namespace
+
+std::vector<manifest::MissingFile> GapReport::missing_files() const {
+  std::vector<manifest::MissingFile> files;
+  std::unordered_set<std::string> listed;
+  for (const auto& update : updates) {
+    for (const auto& file : update.files) {
+      if (listed.insert(file.path).second) files.push_back(file);
+    }
+  }
+  return files;
+}
 
 std::string classification_name(const std::string& classification) {
   for (const auto& [id, name] : kClassifications) {

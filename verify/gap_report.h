@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "manifest/missing_file.h"
 #include "wsus/export_package.h"
 
 namespace wsa {
@@ -24,23 +25,13 @@ namespace wsa::verify {
 
 namespace fs = boost::filesystem;
 
-struct FileGap {
-  std::string path;  // canonical "XX/<SHA1>.ext"
-  std::string name;  // original file name from the metadata, when known
-  std::string
-      problem;  // "missing", "wrong size: 10 bytes, expected 12", "SHA-1 mismatch", "SHA-256 mismatch"
-  std::optional<std::uint64_t> expected_size;
-  std::optional<std::uint64_t>
-      carried_by_sequence;  // the transfer package that carried it, when the ledger knows
-};
-
 struct UpdateGap {
   std::string update_id;
   std::uint32_t revision = 0;
   std::string title;
   std::string kb;
   std::string classification;
-  std::vector<FileGap> files;
+  std::vector<manifest::MissingFile> files;  // each naming this update
 };
 
 struct GapReport {
@@ -52,6 +43,8 @@ struct GapReport {
   bool hashes_verified = false;
   std::vector<UpdateGap> updates;  // only updates with gaps, sorted by title then id
   bool complete() const { return files_with_gaps == 0; }
+  // Each damaged file once, with the first update (in report order) that needs it.
+  std::vector<manifest::MissingFile> missing_files() const;
 };
 
 struct GapOptions {

@@ -41,8 +41,23 @@ std::optional<fs::path> locate(const FoundPackage& package, const std::string& n
   return std::nullopt;
 }
 
-bool is_volume(const char* kind) {
-  return std::string_view(kind) == "volume";
+// What a pinned file is to the package. The inventory and the metadata package are used whole, so
+// they are copied as they are hashed; volumes are only read (placement checks every file it extracts).
+enum class PinnedRole { kInventory, kMetadata, kApprovals, kVolume };
+
+// The words the errors use for the file.
+const char* label(PinnedRole role) {
+  switch (role) {
+    case PinnedRole::kInventory:
+      return "the inventory";
+    case PinnedRole::kMetadata:
+      return "the metadata package";
+    case PinnedRole::kApprovals:
+      return "the approvals file";
+    case PinnedRole::kVolume:
+      return "volume";
+  }
+  return "volume";
 }
 
 // Hashes the media file while copying it to `copy`; the copy appears under its name only if its bytes
@@ -71,8 +86,9 @@ Result<fs::path> copy_verified(const fs::path& from, const manifest::PinnedFile&
 }
 
 Result<fs::path> check_pinned(const FoundPackage& package, const manifest::PinnedFile& pinned,
-                              const char* kind, const std::vector<fs::path>& media,
+                              PinnedRole role, const std::vector<fs::path>& media,
                               const VerifyOptions& options) {
+  const char* kind = label(role);
   auto path = locate(package, pinned.name, media);
   if (!path) {
     return make_error(ExitCode::kIntegrity, package.folder_name + "/" + pinned.name,
@@ -87,7 +103,7 @@ Result<fs::path> check_pinned(const FoundPackage& package, const manifest::Pinne
                           std::to_string(pinned.size),
                       "the copy is incomplete or altered: copy it again from the export media");
   }
-  if (options.check_hashes && options.keep_copies_in && !is_volume(kind)) {
+  if (options.check_hashes && options.keep_copies_in && role != PinnedRole::kVolume) {
     return copy_verified(*path, pinned, kind, *options.keep_copies_in / pinned.name, options.progress);
   }
   if (options.check_hashes) {
@@ -228,21 +244,21 @@ Result<VerifiedPackage> verify_package(const FoundPackage& package, const std::v
 
   // Intact: every pinned file, cheapest first so a missing volume is reported before hours of hashing.
   const auto& m = verified.manifest;
-  std::vector<std::pair<const manifest::PinnedFile*, const char*>> pinned;
-  pinned.emplace_back(&m.inventory.file, "the inventory");
-  if (m.metadata) pinned.emplace_back(&*m.metadata, "the metadata package");
-  if (m.approvals) pinned.emplace_back(&*m.approvals, "the approvals file");
+  std::vector<std::pair<const manifest::PinnedFile*, PinnedRole>> pinned;
+  pinned.emplace_back(&m.inventory.file, PinnedRole::kInventory);
+  if (m.metadata) pinned.emplace_back(&*m.metadata, PinnedRole::kMetadata);
+  if (m.approvals) pinned.emplace_back(&*m.approvals, PinnedRole::kApprovals);
   if (!m.approvals && locate(package, manifest::kApprovalsFileName, media)) {
     return make_error(ExitCode::kIntegrity, package.folder_name + "/" + manifest::kApprovalsFileName,
                       "is in the package folder, but the signed manifest does not pin it",
                       "the file was added after the export was signed: remove it, or export again");
   }
-  for (const auto& volume : m.volumes) pinned.emplace_back(&volume, "volume");
+  for (const auto& volume : m.volumes) pinned.emplace_back(&volume, PinnedRole::kVolume);
   VerifyOptions sizes_only = options;
   sizes_only.check_hashes = false;
   std::vector<fs::path> paths;
-  for (const auto& [file, kind] : pinned) {
-    auto found = check_pinned(package, *file, kind, media, sizes_only);
+  for (const auto& [file, role] : pinned) {
+    auto found = check_pinned(package, *file, role, media, sizes_only);
     if (!found) return std::unexpected(found.error());
     paths.push_back(*found);
   }

@@ -4,15 +4,16 @@
 
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
-#include <cctype>
 #include <functional>
+#include <initializer_list>
 #include <optional>
-#include <set>
+#include <string_view>
 
 #include "common/atomic_file.h"
 #include "common/encoding.h"
 #include "common/platform.h"
+#include "common/strict_json.h"
+#include "common/text.h"
 #include "wsus/powershell_scripts.h"
 
 namespace wsa::wsus {
@@ -21,150 +22,81 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::size_t kMaxDepth = 8;
 constexpr std::size_t kMaxUpdates = 1'000'000;
 constexpr std::size_t kMaxFilesPerUpdate = 100'000;
 constexpr std::size_t kMaxText = 64 * 1024;
 
-struct Refusal {
-  std::string why;
-};
-
-// A value from the query made safe to quote in a message.
-std::string printable(std::string_view text) {
-  std::string out;
-  for (char c : text.substr(0, 80)) out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
-  return text.size() > 80 ? out + "..." : out;
-}
-
-// nlohmann keeps the last of duplicate keys silently; refuse them and deep nesting while parsing.
-json parse_strict(std::string_view text) {
-  std::vector<std::set<std::string>> open_objects;
-  json::parser_callback_t check = [&](int depth, json::parse_event_t event, json& parsed) {
-    if (static_cast<std::size_t>(depth) > kMaxDepth) {
-      throw Refusal{"is nested deeper than " + std::to_string(kMaxDepth) + " levels"};
-    }
-    if (event == json::parse_event_t::object_start) open_objects.emplace_back();
-    if (event == json::parse_event_t::object_end && !open_objects.empty()) open_objects.pop_back();
-    if (event == json::parse_event_t::key) {
-      const auto& key = parsed.get_ref<const std::string&>();
-      if (!open_objects.empty() && !open_objects.back().insert(key).second) {
-        throw Refusal{"has the field \"" + printable(key) + "\" twice in one object"};
-      }
-    }
-    return true;
-  };
-  try {
-    return json::parse(text.begin(), text.end(), check, true, false);
-  } catch (const json::exception& error) {
-    throw Refusal{std::string("is not valid JSON: ") + error.what()};
+// The common reader's rules (common/strict_json.h); the query's own words for what only it checks.
+void refuse_unknown(const JsonObjectReader& fields, const std::string& context,
+                    std::initializer_list<std::string_view> known) {
+  if (auto extra = fields.first_unknown(known)) {
+    throw JsonRefusal{context + " has an unknown field \"" + printable(*extra) + "\""};
   }
 }
 
-class Fields {
- public:
-  Fields(const json& value, std::string context) : object_(value), context_(std::move(context)) {
-    if (!object_.is_object()) throw Refusal{context_ + " is not an object"};
-  }
-  void only(std::initializer_list<std::string_view> known) const {
-    for (const auto& [key, value] : object_.items()) {
-      bool is_known = false;
-      for (auto name : known) is_known = is_known || key == name;
-      if (!is_known) throw Refusal{context_ + " has an unknown field \"" + printable(key) + "\""};
-    }
-  }
-  const json& at(std::string_view name) const {
-    auto found = object_.find(name);
-    if (found == object_.end()) throw Refusal{context_ + " lacks the field \"" + std::string(name) + "\""};
-    return *found;
-  }
-  std::string text(std::string_view name, bool nullable) const {
-    const json& value = at(name);
-    if (nullable && value.is_null()) return {};
-    if (!value.is_string()) throw Refusal{label(name) + " is not a string"};
-    const auto& text = value.get_ref<const std::string&>();
-    if (text.size() > kMaxText)
-      throw Refusal{label(name) + " is longer than " + std::to_string(kMaxText) + " bytes"};
-    return text;
-  }
-  std::uint64_t number(std::string_view name, std::uint64_t max) const {
-    const json& value = at(name);
-    std::uint64_t number = 0;
-    if (value.is_number_unsigned())
-      number = value.get<std::uint64_t>();
-    else if (value.is_number_integer() && value.get<std::int64_t>() >= 0)
-      number = static_cast<std::uint64_t>(value.get<std::int64_t>());
-    else
-      throw Refusal{label(name) + " is not a non-negative integer"};
-    if (number > max) throw Refusal{label(name) + " is larger than " + std::to_string(max)};
-    return number;
-  }
-  const json& list(std::string_view name, std::size_t max) const {
-    const json& value = at(name);
-    if (!value.is_array()) throw Refusal{label(name) + " is not an array"};
-    if (value.size() > max) throw Refusal{label(name) + " has more than " + std::to_string(max) + " entries"};
-    return value;
-  }
-  std::string label(std::string_view name) const { return context_ + "." + std::string(name); }
-
- private:
-  const json& object_;
-  std::string context_;
-};
-
-std::string upper(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return text;
+// A string of at most kMaxText bytes; null reads as empty where `nullable`.
+std::string text(const JsonObjectReader& fields, std::string_view name, bool nullable) {
+  if (nullable && fields.is_null(name)) return {};
+  std::string value = fields.string(name);
+  if (value.size() > kMaxText)
+    throw JsonRefusal{fields.label(name) + " is longer than " + std::to_string(kMaxText) + " bytes"};
+  return value;
 }
 
-std::string lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
+std::uint64_t number(const JsonObjectReader& fields, std::string_view name, std::uint64_t max) {
+  std::uint64_t value = fields.unsigned_integer(name);
+  if (value > max) throw JsonRefusal{fields.label(name) + " is larger than " + std::to_string(max)};
+  return value;
+}
+
+const json& list(const JsonObjectReader& fields, std::string_view name, std::size_t max) {
+  const json& value = fields.array(name);
+  if (value.size() > max)
+    throw JsonRefusal{fields.label(name) + " has more than " + std::to_string(max) + " entries"};
+  return value;
 }
 
 PackageFile parse_file(const json& value, const std::string& context, std::string* uri) {
-  Fields fields(value, context);
-  fields.only({"name", "sha1", "sha256", "size", "uri"});
+  JsonObjectReader fields(value, context + ".");
+  refuse_unknown(fields, context, {"name", "sha1", "sha256", "size", "uri"});
   PackageFile file;
-  file.name = fields.text("name", false);
+  file.name = text(fields, "name", false);
   if (file.name.empty() || file.name.find_first_of("/\\:") != std::string::npos) {
-    throw Refusal{fields.label("name") + " \"" + printable(file.name) +
-                  "\" is empty or holds a path separator"};
+    throw JsonRefusal{fields.label("name") + " \"" + printable(file.name) +
+                      "\" is empty or holds a path separator"};
   }
-  file.sha1_hex = upper(fields.text("sha1", false));
+  file.sha1_hex = to_upper_ascii(text(fields, "sha1", false));
   if (file.sha1_hex.size() != 40 || !is_hex(file.sha1_hex)) {
-    throw Refusal{fields.label("sha1") + " \"" + printable(file.sha1_hex) + "\" is not 40 hex digits"};
+    throw JsonRefusal{fields.label("sha1") + " \"" + printable(file.sha1_hex) + "\" is not 40 hex digits"};
   }
-  std::string sha256 = lower(fields.text("sha256", true));
+  std::string sha256 = to_lower_ascii(text(fields, "sha256", true));
   if (!sha256.empty()) {
     if (sha256.size() != 64 || !is_hex(sha256)) {
-      throw Refusal{fields.label("sha256") + " \"" + printable(sha256) + "\" is not 64 hex digits"};
+      throw JsonRefusal{fields.label("sha256") + " \"" + printable(sha256) + "\" is not 64 hex digits"};
     }
     file.sha256_hex = sha256;
   }
-  file.size = fields.number("size", 1ULL << 50);
-  *uri = fields.text("uri", true);
+  file.size = number(fields, "size", 1ULL << 50);
+  *uri = text(fields, "uri", true);
   return file;
 }
 
 FailedUpdate parse_update(const json& value, const std::string& context) {
-  Fields fields(value, context);
-  fields.only({"update_id", "revision", "title", "kb", "classification", "files"});
+  JsonObjectReader fields(value, context + ".");
+  refuse_unknown(fields, context, {"update_id", "revision", "title", "kb", "classification", "files"});
   FailedUpdate failed;
-  std::string id = fields.text("update_id", false);
+  std::string id = text(fields, "update_id", false);
   auto normalized = normalize_update_id(id);
-  if (!normalized) throw Refusal{fields.label("update_id") + " \"" + printable(id) + "\" is not a GUID"};
+  if (!normalized) throw JsonRefusal{fields.label("update_id") + " \"" + printable(id) + "\" is not a GUID"};
   failed.update.update_id = *normalized;
-  failed.update.revision = static_cast<std::uint32_t>(fields.number("revision", 0xFFFFFFFFULL));
-  failed.update.title = fields.text("title", true);
-  std::string kb = fields.text("kb", true);
-  if (kb.size() > 2 && (kb[0] == 'K' || kb[0] == 'k') && (kb[1] == 'B' || kb[1] == 'b')) kb = kb.substr(2);
-  if (!std::all_of(kb.begin(), kb.end(), [](char c) { return c >= '0' && c <= '9'; }) || kb.size() > 12) {
-    throw Refusal{fields.label("kb") + " \"" + printable(kb) + "\" is not a KB number"};
-  }
-  failed.update.kb_article = kb;
-  failed.update.classification = fields.text("classification", true);
-  const json& files = fields.list("files", kMaxFilesPerUpdate);
+  failed.update.revision = static_cast<std::uint32_t>(number(fields, "revision", 0xFFFFFFFFULL));
+  failed.update.title = text(fields, "title", true);
+  std::string kb = text(fields, "kb", true);
+  auto normalized_kb = normalize_kb(kb);
+  if (!normalized_kb) throw JsonRefusal{fields.label("kb") + " \"" + printable(kb) + "\" is not a KB number"};
+  failed.update.kb_article = *normalized_kb;
+  failed.update.classification = text(fields, "classification", true);
+  const json& files = list(fields, "files", kMaxFilesPerUpdate);
   for (std::size_t i = 0; i < files.size(); ++i) {
     std::string uri;
     failed.files.push_back(parse_file(files[i], fields.label("files") + "[" + std::to_string(i) + "]", &uri));
@@ -327,17 +259,17 @@ Result<std::vector<FailedUpdate>> parse_failed_updates(std::string_view text, co
   // PowerShell may start its output with a UTF-8 BOM and end it with CRLF.
   if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
   try {
-    json document = parse_strict(text);
-    if (!document.is_array()) throw Refusal{"is not a JSON array"};
+    json document = parse_strict_json(text, kMaxLiveServerOutputBytes);
+    if (!document.is_array()) throw JsonRefusal{"is not a JSON array"};
     if (document.size() > kMaxUpdates)
-      throw Refusal{"lists more than " + std::to_string(kMaxUpdates) + " updates"};
+      throw JsonRefusal{"lists more than " + std::to_string(kMaxUpdates) + " updates"};
     std::vector<FailedUpdate> updates;
     updates.reserve(document.size());
     for (std::size_t i = 0; i < document.size(); ++i) {
       updates.push_back(parse_update(document[i], "[" + std::to_string(i) + "]"));
     }
     return updates;
-  } catch (const Refusal& refusal) {
+  } catch (const JsonRefusal& refusal) {
     return make_error(ExitCode::kOperational, where, refusal.why, hint);
   }
 }

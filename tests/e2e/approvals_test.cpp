@@ -249,7 +249,7 @@ TEST_CASE(
   REQUIRE(export_with(scene, servers).exit_code == 0);
   auto before = read_server(servers.offline);
   auto imported = import_with(scene, servers);
-  CHECK(imported.exit_code == 9);
+  CHECK(imported.exit_code == 10);
   CHECK(contains(
       imported.err,
       "DownloadExpressPackages (download express installation files) is false on the connected server "
@@ -273,7 +273,7 @@ TEST_CASE(
   replica["configuration"]["is_replica_server"] = true;
   write_file(servers.offline, replica.dump());
   auto refused = import_with(scene, servers);
-  CHECK(refused.exit_code == 9);
+  CHECK(refused.exit_code == 10);
   CHECK(contains(refused.err, "IsReplicaServer is true on this server"));
 }
 

@@ -86,6 +86,9 @@ TEST_CASE("every numeric option refuses a value outside its range at parse time,
       {{"import", "--threshold", "0"}, "'0' is not a whole number from 1 to 64"},
       {{"verify", "--threshold", "-1"}, "'-1' is not a whole number from 1 to 64"},
       {{"verify", "--threshold", "65"}, "'65' is not a whole number from 1 to 64"},
+      {{"status", "--max-age", "0"}, "'0' is not a whole number from 1 to 3650"},
+      {{"status", "--max-age", "3651"}, "'3651' is not a whole number from 1 to 3650"},
+      {{"status", "--max-age", "7.5"}, "'7.5' is not a whole number from 1 to 3650"},
   };
   for (const auto& c : cases) {
     INFO(c.args[0] << " " << c.args[1] << " " << c.args[2]);

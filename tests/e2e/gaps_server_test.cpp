@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/catalog.h"
 #include "tests/support/catch.h"
 #include "tests/support/scenario.h"
 #include "wsus/live_server.h"
@@ -18,37 +19,10 @@ using namespace wsa;
 using namespace wsa::test;
 using nlohmann::json;
 
-struct CatalogFile {
-  std::string path, name, sha1, update_id, title, kb;
-  std::uint64_t size = 0;
-};
-
-std::vector<CatalogFile> catalog_files(const Scenario& scene) {
-  std::vector<CatalogFile> files;
-  json catalog = json::parse(read_file(scene.catalog()));
-  for (const auto& update : catalog["updates"]) {
-    for (const auto& file : update["files"]) {
-      std::string sha1 = file["sha1"];
-      std::string name = file["name"];
-      files.push_back({sha1.substr(38, 2) + "/" + sha1 + name.substr(name.rfind('.')), name, sha1,
-                       update["update_id"], update["title"], update["kb"], file["size"]});
-    }
-  }
-  return files;
-}
-
-json stand_in_file(const CatalogFile& file) {
-  return {{"name", file.name},
-          {"sha1", file.sha1},
-          {"sha256", nullptr},
-          {"size", file.size},
-          {"uri", "http://wsus:8530/Content/" + file.path}};
-}
-
 json stand_in_update(const CatalogFile& file, const std::string& state,
                      const std::vector<CatalogFile>& files) {
   json listed = json::array();
-  for (const auto& entry : files) listed.push_back(stand_in_file(entry));
+  for (const auto& entry : files) listed.push_back(failed_update_file(entry));
   return {{"update_id", file.update_id},
           {"revision", 200},
           {"title", file.title},

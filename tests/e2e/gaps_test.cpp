@@ -9,6 +9,7 @@
 
 #include "manifest/receipt.h"
 #include "state/ledger.h"
+#include "tests/support/catalog.h"
 #include "tests/support/catch.h"
 #include "tests/support/scenario.h"
 
@@ -17,26 +18,6 @@ namespace {
 using namespace wsa;
 using namespace wsa::test;
 using nlohmann::json;
-
-struct CatalogFile {
-  std::string path, name, update_id, title, kb;
-  std::uint64_t size = 0;
-};
-
-// Every (update, file) pair of the scenario's catalog.
-std::vector<CatalogFile> catalog_files(const Scenario& scene) {
-  std::vector<CatalogFile> files;
-  json catalog = json::parse(read_file(scene.catalog()));
-  for (const auto& update : catalog["updates"]) {
-    for (const auto& file : update["files"]) {
-      std::string sha1 = file["sha1"];
-      std::string name = file["name"];
-      files.push_back({sha1.substr(38, 2) + "/" + sha1 + name.substr(name.rfind('.')), name,
-                       update["update_id"], update["title"], update["kb"], file["size"]});
-    }
-  }
-  return files;
-}
 
 std::set<std::string> missing_paths(const Scenario& scene) {
   std::set<std::string> missing;
@@ -155,7 +136,7 @@ TEST_CASE("gaps --request-out writes a content request that lists each missing f
   std::set<std::string> listed;
   for (const auto& file : request->files) {
     CHECK(listed.insert(file.path).second);
-    CHECK(file.reason == "missing");
+    CHECK(file.problem == "missing");
     bool matches_catalog = false;
     for (const auto& entry : catalog_files(scene)) {
       matches_catalog = matches_catalog || (entry.path == file.path && entry.update_id == file.update_id &&
@@ -217,19 +198,13 @@ TEST_CASE("gaps --server checks the files of the updates the server marks Failed
     else
       present_file = file;
   }
-  auto entry = [](const CatalogFile& file) {
-    return json{{"name", file.name},
-                {"sha1", file.path.substr(3, 40)},
-                {"sha256", nullptr},
-                {"size", file.size},
-                {"uri", "http://wsus:8530/Content/" + file.path}};
-  };
-  json failed = json::array({{{"update_id", missing_file.update_id},
-                              {"revision", 200},
-                              {"title", missing_file.title},
-                              {"kb", "KB" + missing_file.kb},
-                              {"classification", "Security Updates"},
-                              {"files", json::array({entry(missing_file), entry(present_file)})}}});
+  json failed = json::array(
+      {{{"update_id", missing_file.update_id},
+        {"revision", 200},
+        {"title", missing_file.title},
+        {"kb", "KB" + missing_file.kb},
+        {"classification", "Security Updates"},
+        {"files", json::array({failed_update_file(missing_file), failed_update_file(present_file)})}}});
   fs::path stand_in = write_stand_in(scene, "cat <<'EOF'\n" + failed.dump() + "\nEOF\n");
   auto result = scene.airgap({"gaps", "--server", "--server-query", stand_in.string(), "--content",
                               scene.connected().string(), "--json"});

@@ -15,6 +15,7 @@
 #include "manifest/transfer_manifest.h"
 #include "manifest/trust.h"
 #include "tests/support/catch.h"
+#include "tests/support/manifest_edit.h"
 #include "tests/support/scenario.h"
 
 using namespace wsa::test;
@@ -24,19 +25,6 @@ namespace {
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
-}
-
-// Rewrites a package's manifest through `edit` and signs it again with the scenario's key, as an
-// attacker holding the key (or a buggy exporter) could: the order rules must still hold.
-void resign_manifest(const Scenario& scene, int sequence,
-                     const std::function<void(wsa::manifest::TransferManifest&)>& edit) {
-  fs::path dir = scene.package(sequence);
-  auto manifest = wsa::manifest::parse_manifest(read_file(dir / "manifest.json"), "manifest").value();
-  edit(manifest);
-  std::string bytes = wsa::manifest::serialize_manifest(manifest);
-  auto key = wsa::manifest::SigningKey::load(scene.key()).value();
-  write_file(dir / "manifest.json", bytes);
-  write_file(dir / "signatures.json", wsa::manifest::serialize_signatures({{key.key_id(), key.sign(bytes)}}));
 }
 
 void flip_byte(const fs::path& file, std::uintmax_t offset) {

@@ -74,12 +74,12 @@ TEST_CASE("a signed receipt parses back to exactly the receipt that was written"
   CHECK(parsed->content_bytes == 987654);
   REQUIRE(parsed->missing.size() == 2);
   CHECK(parsed->missing[0].path == kPathA);
-  CHECK(parsed->missing[0].reason == "missing");
+  CHECK(parsed->missing[0].problem == "missing");
   CHECK(parsed->missing[0].update_id == "a1b2c3d4-0000-0000-0000-000000000001");
   CHECK(parsed->missing[0].title == "Security Update \xc3\xa9");
   CHECK(parsed->missing[0].kb == "KB5000001");
   CHECK(parsed->missing[1].path == kPathB);
-  CHECK(parsed->missing[1].reason == "SHA-256 mismatch");
+  CHECK(parsed->missing[1].problem == "SHA-256 mismatch");
 }
 
 TEST_CASE("an unsigned receipt is read without trust and refused when trusted keys are given") {
@@ -207,8 +207,8 @@ TEST_CASE("read_requested_files reads a receipt's missing files or a request's f
 namespace {
 
 // A realistic entry: every path different, a title of the usual length, a KB, a reason.
-std::vector<RequestedFile> many_files(std::size_t count) {
-  std::vector<RequestedFile> files;
+std::vector<MissingFile> many_files(std::size_t count) {
+  std::vector<MissingFile> files;
   files.reserve(count);
   char sha1[41];
   for (std::size_t i = 0; i < count; ++i) {
@@ -222,7 +222,7 @@ std::vector<RequestedFile> many_files(std::size_t count) {
   return files;
 }
 
-ContentRequest request_of(std::vector<RequestedFile> files) {
+ContentRequest request_of(std::vector<MissingFile> files) {
   ContentRequest request;
   request.created_utc = "2026-11-25T08:00:00Z";
   request.offline_host = "OFFLINE";
@@ -295,7 +295,7 @@ TEST_CASE("the writer cuts and cleans informative fields so its reader always ac
   auto parsed = parse_request(serialize_request(request), "request.json");
   REQUIRE(parsed.has_value());
   const auto& file = parsed->files.at(0);
-  CHECK(file.reason.size() == 200);
+  CHECK(file.problem.size() == 200);
   CHECK(file.update_id.size() == 64);
   CHECK(file.title.starts_with("Title?[2J with a bad byte ? and ttt"));
   CHECK(file.title.size() == 1024);

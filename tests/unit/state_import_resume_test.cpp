@@ -1,4 +1,4 @@
-// The import side's resume records in the ledger (schema 2) and the in-place migration from schema 1.
+// The import side's resume records in the ledger (schema 2) and the in-place migrations from schemas 1 and 2.
 #include <sqlite3.h>
 
 #include <boost/filesystem/operations.hpp>
@@ -57,12 +57,12 @@ TEST_CASE("a schema 1 ledger is migrated in place to the current schema, keeping
   }
   // What a schema-1 ledger looks like: the same, without the resume tables.
   raw_sql(file,
-          "DROP TABLE import_verified_volumes; DROP TABLE import_placed_files; DROP TABLE approval_sets; "
-          "DROP TABLE applied_approvals; PRAGMA user_version = 1");
+          "DROP TABLE import_verified_volumes; DROP TABLE import_placed_files; DROP TABLE packages_seen; "
+          "DROP TABLE approval_sets; DROP TABLE applied_approvals; PRAGMA user_version = 1");
   REQUIRE(user_version(file) == 1);
 
   auto ledger = open_ledger(file);
-  CHECK(user_version(file) == 3);
+  CHECK(user_version(file) == kLedgerSchemaVersion);
   CHECK(ledger.ledger_id() == id);
   auto history = ledger.history().value();
   REQUIRE(history.size() == 1);
@@ -70,6 +70,40 @@ TEST_CASE("a schema 1 ledger is migrated in place to the current schema, keeping
   CHECK(ledger.verified_volumes("abc").value().empty());
   CHECK(ledger.placed_files("abc").value().empty());
   CHECK(ledger.applied_approvals().value().empty());
+  REQUIRE(ledger.record_package_seen({"source", 1, "abc", "2026-11-01T00:00:00Z", {}}).has_value());
+}
+
+TEST_CASE("a schema 2 ledger is read as it is when opened read-only and migrated when opened to write") {
+  test::TestDir dir("ledger-migrate-2");
+  fs::path file = dir / "ledger.db";
+  {
+    auto ledger = open_ledger(file);
+    RunRecord run;
+    run.kind = RunKind::kImport;
+    run.source_id = "source";
+    run.sequence = 4;
+    auto run_id = ledger.begin_run(run).value();
+    REQUIRE(ledger.finish_run(run_id, RunStatus::kSucceeded, "abc", "done", 1, 2).has_value());
+  }
+  raw_sql(file,
+          "DROP TABLE packages_seen; DROP TABLE approval_sets; DROP TABLE applied_approvals; PRAGMA "
+          "user_version = 2");
+
+  {
+    auto read_only = Ledger::open(file, LedgerAccess::kReadOnly);
+    REQUIRE(read_only.has_value());
+    auto freshness = read_only->freshness().value();
+    REQUIRE(freshness.size() == 1);
+    CHECK(freshness[0].last_success->sequence == 4);
+    CHECK(freshness[0].last_success_made_utc.empty());  // schema 2 never knew when packages were made
+    CHECK_FALSE(freshness[0].newest_seen.has_value());
+    CHECK(read_only->approval_history().value().empty());  // schema 2 had no approval sets
+    CHECK(user_version(file) == 2);
+  }
+  auto ledger = open_ledger(file);
+  CHECK(user_version(file) == kLedgerSchemaVersion);
+  REQUIRE(ledger.record_package_seen({"source", 4, "abc", "2026-11-01T00:00:00Z", {}}).has_value());
+  CHECK(ledger.freshness().value()[0].last_success_made_utc == "2026-11-01T00:00:00Z");
 }
 
 TEST_CASE("verified volumes and placed files are kept per manifest until the package is applied") {

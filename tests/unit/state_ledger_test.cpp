@@ -334,3 +334,43 @@ TEST_CASE("a run cannot be finished as running") {
   REQUIRE_FALSE(done.has_value());
   CHECK(done.error().why == "run " + std::to_string(id) + " cannot be finished with status running");
 }
+
+TEST_CASE(
+    "freshness gives per source the newest applied run, when its package was made and the newest seen") {
+  test::TestDir dir("ledger-freshness");
+  auto ledger = Ledger::open(dir / "ledger.db").value();
+  CHECK(ledger.freshness().value().empty());
+  auto finish_import = [&](const std::string& source, std::uint64_t sequence, const std::string& sha,
+                           RunStatus status) {
+    RunRecord run;
+    run.kind = RunKind::kImport;
+    run.source_id = source;
+    run.sequence = sequence;
+    auto id = ledger.begin_run(run).value();
+    REQUIRE(ledger.finish_run(id, status, sha, "", 0, 0).has_value());
+  };
+  REQUIRE(ledger.record_package_seen({"b-source", 1, "b1", "2026-11-01T00:00:00Z", {}}).has_value());
+  finish_import("b-source", 1, "b1", RunStatus::kSucceeded);
+  REQUIRE(ledger.record_package_seen({"b-source", 2, "b2", "2026-11-08T00:00:00Z", {}}).has_value());
+  finish_import("b-source", 2, "b2", RunStatus::kGapsRemain);  // applied, with gaps: still applied
+  REQUIRE(ledger.record_package_seen({"b-source", 3, "b3", "2026-11-15T00:00:00Z", {}}).has_value());
+  finish_import("b-source", 3, "b3", RunStatus::kFailed);
+  // Seeing a package again keeps its first sighting.
+  REQUIRE(ledger.record_package_seen({"b-source", 3, "b3", "2026-11-15T00:00:00Z", "2030-01-01T00:00:00Z"})
+              .has_value());
+  // A source only ever seen (refused before any run of it began).
+  REQUIRE(ledger.record_package_seen({"a-source", 7, "a7", "2026-10-01T00:00:00Z", {}}).has_value());
+
+  auto sources = ledger.freshness().value();
+  REQUIRE(sources.size() == 2);
+  CHECK(sources[0].source_id == "a-source");
+  CHECK(sources[0].kind == RunKind::kImport);
+  CHECK_FALSE(sources[0].last_success.has_value());
+  CHECK(sources[0].newest_seen->sequence == 7);
+  CHECK(sources[1].source_id == "b-source");
+  CHECK(sources[1].last_success->sequence == 2);
+  CHECK(sources[1].last_success_made_utc == "2026-11-08T00:00:00Z");
+  CHECK(sources[1].newest_seen->sequence == 3);
+  CHECK(sources[1].newest_seen->created_utc == "2026-11-15T00:00:00Z");
+  CHECK(sources[1].newest_seen->first_seen_utc != "2030-01-01T00:00:00Z");
+}

@@ -318,7 +318,11 @@ TEST_CASE("the HTML report escapes a hostile title and references nothing outsid
                           "<script>document.title='pwned'</script> & \"x\"",
                           "5044123",
                           "Security Updates",
-                          {{"AB/0123456789ABCDEF0123456789ABCDEF012345AB.cab", "a.cab", "missing", 10, 3}}});
+                          {{.path = "AB/0123456789ABCDEF0123456789ABCDEF012345AB.cab",
+                            .problem = "missing",
+                            .name = "a.cab",
+                            .expected_size = 10,
+                            .carried_by_sequence = 3}}});
   state::RunRecord run;
   run.kind = state::RunKind::kImport;
   run.sequence = 3;
