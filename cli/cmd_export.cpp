@@ -21,6 +21,7 @@ Runner define_export(CLI::App& app) {
   struct Command {
     exporting::ExportOptions options;
     std::string volume_size;  // "4G": read once the command runs, so its error comes after --media's
+    std::string approvals;    // "read" or "skip"; empty: read where WSUS is installed
     bool json = false;
   };
   auto command = std::make_shared<Command>();
@@ -56,6 +57,12 @@ Runner define_export(CLI::App& app) {
   receipt->excludes(request);
   add_path_option(app, "--receipt-trust", given.receipt_trust,
                   "Public key that must have signed the receipt (repeat for several; default: not checked)");
+  app.add_option("--approvals", command->approvals,
+                 "read: carry the server's approvals, declines, groups and settings (approvals.json); skip: "
+                 "leave them out (default: read on a WSUS server, skip elsewhere)")
+      ->check(CLI::IsMember({"read", "skip"}));
+  add_path_option(app, "--powershell", given.powershell,
+                  "PowerShell to read the approvals with instead of Windows PowerShell 5.1 (tests)");
   app.add_flag("--dry-run", given.dry_run, "Show what would be exported; write nothing");
   app.add_flag("--json", command->json, "Print the result as JSON");
   return [command]() {
@@ -75,6 +82,11 @@ Runner define_export(CLI::App& app) {
     }
     if (!command->volume_size.empty())
       options.volume_size = parse_size_option(command->volume_size, "--volume-size");
+    // The API is there where WSUS is installed (its registry names wsusutil); elsewhere nothing to read.
+    options.read_approvals =
+        command->approvals.empty() ? defaults.wsusutil.has_value() : command->approvals == "read";
+    if (options.powershell && !options.read_approvals)
+      fail(ExitCode::kUsage, "--powershell", "needs --approvals read");
     options.show_progress = !command->json && platform::is_terminal(stderr);
     auto report = exporting::run_export(options);
     print_export(report, command->json);

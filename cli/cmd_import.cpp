@@ -23,8 +23,18 @@ void write_html_report(const importing::ImportReport& report, const importing::I
   auto history = value_or_throw(ledger.history());
   auto context = report_context(options.content, options.state.string());
   context.title = "wsus-airgap import report";
+  std::optional<report::ApprovalsSection> approvals;
+  if (const auto& a = report.approvals) {
+    approvals = report::ApprovalsSection{
+        a->package,        a->applying,        a->approvals,
+        a->declines,       a->groups,          a->unchanged,
+        a->applied,        a->not_applied,     a->planned,
+        a->groups_created, a->missing_updates, a->eula_gaps,
+        a->drift,          a->failure,         value_or_throw(ledger.approval_history())};
+  }
   value_or_throw(write_file_atomically(
-      file, report::render_gap_report_html(report.gaps ? &*report.gaps : nullptr, history, context)));
+      file, report::render_gap_report_html(report.gaps ? &*report.gaps : nullptr, history, context,
+                                           approvals ? &*approvals : nullptr)));
 }
 
 }  // namespace
@@ -34,6 +44,7 @@ Runner define_import(CLI::App& app) {
   struct Command {
     importing::ImportOptions options;
     fs::path report;
+    std::string approvals = "apply";  // apply, plan or skip
     bool json = false;
   };
   auto command = std::make_shared<Command>();
@@ -70,6 +81,16 @@ Runner define_import(CLI::App& app) {
                "Do not write the receipt onto the media (write-protected media; use --receipt-out)");
   add_path_option(app, "--report", command->report,
                   "Write a self-contained HTML report: the gap check and the ledger's package history");
+  app.add_option(
+         "--approvals", command->approvals,
+         "What to do with the approvals a package carries, after wsusutil import: apply (default), plan "
+         "(print the changes, make none) or skip")
+      ->check(CLI::IsMember({"apply", "plan", "skip"}));
+  app.add_flag("--approvals-mirror", given.approvals_mirror,
+               "Also remove approvals made on this server that the package does not state (default: kept, "
+               "listed as drift)");
+  add_path_option(app, "--powershell", given.powershell,
+                  "PowerShell to run the approval scripts with instead of Windows PowerShell 5.1 (tests)");
   app.add_flag("--dry-run", given.dry_run, "Verify and list what would change; change nothing");
   app.add_flag("--json", command->json, "Print the result as JSON");
   return [command]() {
@@ -88,6 +109,11 @@ Runner define_import(CLI::App& app) {
       }
       options.wsusutil = defaults.wsusutil;
     }
+    options.approvals = command->approvals == "skip"   ? importing::ApprovalsMode::kSkip
+                        : command->approvals == "plan" ? importing::ApprovalsMode::kPlan
+                                                       : importing::ApprovalsMode::kApply;
+    if (options.approvals_mirror && options.approvals == importing::ApprovalsMode::kSkip)
+      fail(ExitCode::kUsage, "--approvals-mirror", "excludes --approvals skip");
     options.show_progress = !command->json && platform::is_terminal(stderr);
     auto report = importing::run_import(options);
     if (!command->report.empty() && !options.dry_run) write_html_report(report, options, command->report);

@@ -31,7 +31,8 @@ Runner define_status(CLI::App& app) {
     std::optional<std::int64_t> max_age;
     if (command->max_age_days > 0) max_age = command->max_age_days;
     auto ages = judge_freshness(value_or_throw(ledger.freshness()), std::time(nullptr), max_age);
-    print_status(ledger.ledger_id(), history, ages, max_age, command->json);
+    print_status(ledger.ledger_id(), history, ages, max_age, command->json,
+                 value_or_throw(ledger.approval_history()));
     if (!max_age) return ExitCode::kSuccess;
     bool stale = ages.empty();
     if (ages.empty()) {

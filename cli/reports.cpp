@@ -68,9 +68,17 @@ void print_export(const exporting::ExportReport& report, bool json_output) {
           {"interrupted", report.interrupted},
           {"finished", report.finished},
           {"source_gaps", source_gaps_json(report.source_gaps)},
+          {"approvals", report.approvals ? json{{"groups", report.approvals->groups},
+                                                {"approvals", report.approvals->approvals},
+                                                {"declined", report.approvals->declined},
+                                                {"updates", report.approvals->updates},
+                                                {"wsus_version", report.approvals->wsus_version}}
+                                         : json(nullptr)},
+          {"receipt_approvals", report.receipt_approvals},
           {"warnings", report.warnings}});
     return;
   }
+  if (!report.receipt_approvals.empty()) std::printf("Receipt: %s\n", report.receipt_approvals.c_str());
   for (auto sequence : report.interrupted) {
     std::printf(
         "Export of sequence %llu was interrupted earlier; recorded as interrupted in the ledger (see "
@@ -99,6 +107,16 @@ void print_export(const exporting::ExportReport& report, bool json_output) {
   if (report.files_resent > 0) {
     std::printf("  requested: %llu file(s) carried because the offline server asked for them\n",
                 static_cast<unsigned long long>(report.files_resent));
+  }
+  if (report.approvals) {
+    std::printf(
+        "  approvals: %llu approval(s) of %llu update(s), %llu declined, %llu computer group(s) (WSUS %s)\n",
+        static_cast<unsigned long long>(report.approvals->approvals),
+        static_cast<unsigned long long>(report.approvals->updates),
+        static_cast<unsigned long long>(report.approvals->declined),
+        static_cast<unsigned long long>(report.approvals->groups), report.approvals->wsus_version.c_str());
+  } else {
+    std::printf("  approvals: not carried (--approvals skip)\n");
   }
   if (report.dry_run) return;
   std::printf("  metadata:  %s (%s)\n", report.metadata_name.c_str(),
@@ -189,7 +207,8 @@ void print_import(const importing::ImportReport& report, bool json_output) {
                      {"receipts", path_strings(report.receipts)},
                      {"request", report.request ? json(report.request->string()) : json(nullptr)},
                      {"warnings", report.warnings},
-                     {"mirror", nullptr}};
+                     {"mirror", nullptr},
+                     {"approvals", report.approvals ? approvals_json(*report.approvals) : json(nullptr)}};
     if (const auto& m = report.mirror) {
       const auto none = std::vector<std::string>{};
       document["mirror"] = {{"package", m->package},
@@ -264,6 +283,7 @@ void print_import(const importing::ImportReport& report, bool json_output) {
                   m->kept.size());
     }
   }
+  if (report.approvals) print_approvals(*report.approvals);
   if (!report.missing.empty()) {
     std::printf("%zu content file(s) are missing here:\n", report.missing.size());
     for (std::size_t i = 0; i < report.missing.size() && i < 20; ++i) {

@@ -70,7 +70,7 @@ std::vector<SourceAge> judge_freshness(const std::vector<state::SourceFreshness>
 
 void print_status(const std::string& ledger_id, const std::vector<state::RunRecord>& history,
                   const std::vector<SourceAge>& ages, std::optional<std::int64_t> max_age_days,
-                  bool json_output) {
+                  bool json_output, const std::vector<state::ApprovalSetRecord>& approval_sets) {
   if (json_output) {
     json runs = json::array();
     for (const auto& r : history) {
@@ -111,7 +111,26 @@ void print_status(const std::string& ledger_id, const std::vector<state::RunReco
       if (max_age_days) entry["stale"] = age.stale;
       sources.push_back(entry);
     }
-    json document = {{"command", "status"}, {"ledger_id", ledger_id}, {"runs", runs}, {"sources", sources}};
+    json sets = json::array();
+    for (const auto& a : approval_sets) {
+      sets.push_back({{"recorded", a.recorded_utc},
+                      {"source_id", a.source_id},
+                      {"sequence", a.sequence},
+                      {"manifest_sha256", a.manifest_sha256},
+                      {"result", a.result},
+                      {"applied", a.applied},
+                      {"not_applied", a.not_applied},
+                      {"unchanged", a.unchanged},
+                      {"drift", a.drift},
+                      {"eula_gaps", a.eula_gaps},
+                      {"missing_updates", a.missing_updates},
+                      {"summary", a.summary}});
+    }
+    json document = {{"command", "status"},
+                     {"ledger_id", ledger_id},
+                     {"runs", runs},
+                     {"sources", sources},
+                     {"approval_sets", sets}};
     if (max_age_days) document["max_age_days"] = *max_age_days;
     std::printf("%s\n", document.dump(2).c_str());
     return;
@@ -124,6 +143,14 @@ void print_status(const std::string& ledger_id, const std::vector<state::RunReco
                 short_id(r.source_id).c_str(), static_cast<unsigned long long>(r.sequence), r.mode.c_str(),
                 r.status == state::RunStatus::kRunning ? "INTERRUPTED" : state::to_string(r.status),
                 r.message.c_str());
+  }
+  if (!approval_sets.empty())
+    std::printf("%zu approval set(s) applied to this WSUS server:\n", approval_sets.size());
+  for (const auto& a : approval_sets) {
+    std::string drift = a.drift > 0 ? "; " + std::to_string(a.drift) + " drift" : "";
+    std::printf("%-20s %-8s approvals #%06llu %s: %s%s\n", a.recorded_utc.c_str(),
+                short_id(a.source_id).c_str(), static_cast<unsigned long long>(a.sequence), a.result.c_str(),
+                a.summary.c_str(), drift.c_str());
   }
   if (ages.empty()) return;
   std::printf("freshness:\n");

@@ -27,7 +27,9 @@ struct SourceAge {
 std::vector<SourceAge> judge_freshness(const std::vector<state::SourceFreshness>& sources, std::int64_t now,
                                        std::optional<std::int64_t> max_age_days);
 
+// `approval_sets`: what imports applied to the offline WSUS server's approvals (an import ledger's).
 void print_status(const std::string& ledger_id, const std::vector<state::RunRecord>& history,
-                  const std::vector<SourceAge>& ages, std::optional<std::int64_t> max_age_days, bool json);
+                  const std::vector<SourceAge>& ages, std::optional<std::int64_t> max_age_days, bool json,
+                  const std::vector<state::ApprovalSetRecord>& approval_sets = {});
 
 }  // namespace wsa::cli

@@ -19,6 +19,8 @@ enum class ExitCode : int {
   kDeleteCap = 7,          // a mirror would delete more than allowed
   kUnreadablePackage = 8,  // the metadata package yielded no update or no file: never read as "no gaps"
   kStale = 9,              // status --max-age: a source's newest applied package is too old, or none was
+  kServerSettings =
+      10,  // the offline WSUS server's settings differ from the connected one's (or it is a replica)
 };
 
 // What went wrong (`what`: the object, e.g. a file or package), why, and what to do next.

@@ -97,6 +97,16 @@ void read_receipt(ExportRun& run, const manifest::TrustStore* trust) {
                      (receipt.offline_host.empty() ? receipt.offline_ledger_id : receipt.offline_host) +
                      " (applied sequence " + std::to_string(receipt.applied_sequence) + ", " +
                      std::to_string(run.requested.size()) + " file(s) missing)";
+  if (const auto& a = receipt.approvals) {
+    std::string summary = "approvals of package " + std::to_string(a->sequence) + " " + a->result +
+                          " offline: " + std::to_string(a->applied) + " change(s) applied, " +
+                          std::to_string(a->not_applied) + " not applied, " + std::to_string(a->unchanged) +
+                          " already so, " + std::to_string(a->drift) + " drift, " +
+                          std::to_string(a->eula_gaps) + " held back for a missing EULA file, " +
+                          std::to_string(a->missing_updates) + " revision(s) missing there";
+    run.report.receipt_approvals = summary;
+    run.receipt_note += "; " + summary;
+  }
 }
 
 // What was asked for but cannot be sent: the operator must learn which update stays incomplete offline.

@@ -338,7 +338,8 @@ Written write_volumes(ExportRun& run, const Selection& selection) {
 }
 
 // Step 6: the manifest pins everything above; it is signed, and written last. Returns its bytes.
-std::string sign_manifest(ExportRun& run, const std::optional<PinnedFile>& metadata, const Written& written) {
+std::string sign_manifest(ExportRun& run, const std::optional<PinnedFile>& metadata,
+                          const std::optional<PinnedFile>& approvals, const Written& written) {
   manifest::TransferManifest m;
   m.source_id = run.ledger.ledger_id();
   m.source_host = platform::host_name();
@@ -348,6 +349,7 @@ std::string sign_manifest(ExportRun& run, const std::optional<PinnedFile>& metad
   if (run.options.expires_in_days) m.expires_utc = utc_in_days(*run.options.expires_in_days);
   m.mode = run.full ? manifest::PackageMode::kFull : manifest::PackageMode::kIncremental;
   m.metadata = metadata;
+  m.approvals = approvals;
   m.volumes = written.volumes;
   m.inventory = written.inventory;
   m.tool_version = WSUS_AIRGAP_VERSION;
@@ -420,6 +422,7 @@ ExportReport run_export(const ExportOptions& options) {
   auto journal = state::RecordedRun::begin(ledger, run_record(run), !options.dry_run);
   try {
     std::optional<PinnedFile> metadata;
+    auto approvals = write_approvals(run);
     if (!options.dry_run) {
       metadata = obtain_metadata(run);
       reached_step("metadata-exported");
@@ -428,7 +431,7 @@ ExportReport run_export(const ExportOptions& options) {
     if (options.dry_run) return run.report;
     auto written = write_volumes(run, selection);
     reached_step("volumes-written");
-    sign_manifest(run, metadata, written);
+    sign_manifest(run, metadata, approvals, written);
     reached_step("signed");
     record_and_publish(run, journal, selection);
     return run.report;

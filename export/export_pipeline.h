@@ -41,6 +41,19 @@ struct ExportOptions {
   // Refuse (exit 5) when the metadata references content files the source does not have.
   bool require_complete = false;
   std::chrono::seconds wsusutil_timeout{6 * 3600};
+  // Read the connected server's approvals, declines, groups and settings through the WSUS API
+  // (wsus/powershell/read-approvals.ps1) into approvals.json; false: --approvals skip.
+  bool read_approvals = false;
+  std::optional<fs::path> powershell;  // the PowerShell to run it with (default: Windows PowerShell 5.1)
+};
+
+// What the approvals file of a package holds, for the report.
+struct ApprovalsSummary {
+  std::uint64_t groups = 0;
+  std::uint64_t approvals = 0;
+  std::uint64_t declined = 0;
+  std::uint64_t updates = 0;  // approved or declined
+  std::string wsus_version;
 };
 
 struct ExportReport {
@@ -65,6 +78,8 @@ struct ExportReport {
   std::vector<verify::UpdateGap> source_gaps;  // updates whose files the metadata names but the source lacks
   std::vector<std::uint64_t> interrupted;      // sequences of earlier runs found killed, now recorded so
   std::vector<std::uint64_t> finished;  // recorded packages a killed run left unnamed, named by this run
+  std::optional<ApprovalsSummary> approvals;  // set when approvals.json was written (or would be)
+  std::string receipt_approvals;              // what the --receipt says became of the approvals offline
   bool dry_run = false;
 };
 

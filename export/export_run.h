@@ -10,6 +10,7 @@
 #include "export/export_pipeline.h"
 #include "manifest/keys.h"
 #include "manifest/receipt.h"
+#include "manifest/transfer_manifest.h"
 #include "manifest/trust.h"
 #include "state/ledger.h"
 #include "verify/content_store.h"
@@ -47,6 +48,9 @@ std::optional<manifest::TrustStore> load_receipt_trust(const ExportOptions& opti
 // Reads and checks the --receipt against this ledger (kIntegrity when it answers another chain or a
 // package this ledger did not make) and adds the files it lacks to run.requested.
 void read_receipt(ExportRun& run, const manifest::TrustStore* trust);
+// Reads the connected server's approvals (before wsusutil: a server the API cannot reach must not
+// cost an hour of export) and writes approvals.json into the package folder; nullopt with skip.
+std::optional<manifest::PinnedFile> write_approvals(ExportRun& run);
 // Warns about every requested file the source cannot send, naming the update that needs it.
 void report_unavailable_requests(ExportRun& run, const std::vector<const verify::ContentFile*>& shippable);
 

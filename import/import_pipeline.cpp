@@ -282,6 +282,9 @@ ImportReport run_import(const ImportOptions& options) {
       reverify_applied(package, options, trust);
   }
   reached_step("verified");
+  // Settings before anything changes: Microsoft requires the express-files option and the languages to
+  // match, and a replica cannot take approvals; a refusal (exit 10) leaves the server as it was.
+  auto approvals = check_server_settings(options, pending, report);
 
   // Planned now, applied last: a refused mirror (exit 7) leaves everything as it was.
   MirrorOptions mirror_options;
@@ -311,6 +314,8 @@ ImportReport run_import(const ImportOptions& options) {
     }
   }
   if (!report.missing.empty()) report.exit_code = ExitCode::kGaps;
+  // After wsusutil import, which brings the revisions the approvals name.
+  if (approvals) run_approvals(*approvals, options, ledger, report);
 
   // Last, and only when everything before succeeded: an error above has already thrown, and files
   // still missing mean the tree is not yet the export server's, so nothing is deleted then either.

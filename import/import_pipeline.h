@@ -19,6 +19,9 @@ namespace wsa::importing {
 
 namespace fs = boost::filesystem;
 
+// What import does with the approvals a package carries (approvals.json), after wsusutil import.
+enum class ApprovalsMode { kSkip, kPlan, kApply };
+
 struct ImportOptions {
   std::vector<fs::path> media;
   fs::path content;  // the offline server's WsusContent
@@ -42,6 +45,9 @@ struct ImportOptions {
   std::optional<fs::path> receipt_key;
   std::optional<fs::path> request_out;  // a content request listing the missing files
   bool no_media_receipt = false;        // write-protected media: only --receipt-out / --request-out
+  ApprovalsMode approvals = ApprovalsMode::kApply;
+  bool approvals_mirror = false;       // also remove offline approvals the package does not state
+  std::optional<fs::path> powershell;  // runs the approval scripts (default: Windows PowerShell 5.1)
 };
 
 enum class PackageResult { kApplied, kAlreadyApplied, kWouldApply };
@@ -76,19 +82,34 @@ struct MirrorReport {
   std::string refusal;  // dry run: why a real run would stop with exit 7 (empty when it would not)
 };
 
+// The approvals step: the plan made from the package's approvals.json against the offline server, and
+// (apply) what of it was done.
+struct ApprovalsReport {
+  std::string package;                   // the folder whose approvals.json was used
+  bool applying = false;                 // false: --approvals plan (nothing changed)
+  std::vector<std::string> planned;      // every change, in order
+  std::vector<std::string> applied;      // done (apply)
+  std::vector<std::string> not_applied;  // not done because applying stopped
+  std::string failure;                   // why it stopped
+  std::vector<std::string> groups_created, missing_updates, eula_gaps, eula_gap_files, drift, warnings;
+  std::uint64_t unchanged = 0, approvals = 0, declines = 0, groups = 0;
+  std::vector<std::string> remaining;  // changes still needed after applying (read back from the server)
+};
+
 struct ImportReport {
   std::vector<PackageOutcome> packages;
   // Inventory files absent or of the wrong size after the import, then files the metadata references
   // that the inventory never listed; by path, with the update that needs each when known.
   std::vector<manifest::MissingFile> missing;
-  std::vector<fs::path> incomplete;       // package folders without a manifest, ignored
-  std::vector<std::string> would_place;   // dry run: carried files not yet here
-  std::optional<MirrorReport> mirror;     // set with --mirror
-  std::vector<fs::path> receipts;         // receipt files written
-  std::optional<fs::path> request;        // content request written
-  std::vector<std::string> warnings;      // what did not stop the import (a read-only medium)
-  std::uint64_t interrupted_runs = 0;     // earlier runs found interrupted and closed as such
-  std::optional<verify::GapReport> gaps;  // the metadata check after the last applied package
+  std::vector<fs::path> incomplete;          // package folders without a manifest, ignored
+  std::vector<std::string> would_place;      // dry run: carried files not yet here
+  std::optional<MirrorReport> mirror;        // set with --mirror
+  std::vector<fs::path> receipts;            // receipt files written
+  std::optional<fs::path> request;           // content request written
+  std::vector<std::string> warnings;         // what did not stop the import (a read-only medium)
+  std::uint64_t interrupted_runs = 0;        // earlier runs found interrupted and closed as such
+  std::optional<verify::GapReport> gaps;     // the metadata check after the last applied package
+  std::optional<ApprovalsReport> approvals;  // set when a package carried approvals and they were not skipped
   bool dry_run = false;
   ExitCode exit_code = ExitCode::kSuccess;  // kGaps when files are missing
 };

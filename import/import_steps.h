@@ -4,17 +4,20 @@
 
 #include <boost/filesystem/path.hpp>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "import/import_pipeline.h"
 #include "import/mirror.h"
+#include "manifest/approvals_file.h"
 #include "manifest/keys.h"
 #include "manifest/trust.h"
 #include "state/ledger.h"
 #include "verify/package_check.h"
 #include "verify/sequence_chain.h"
+#include "wsus/approval_server.h"
 
 namespace wsa {
 class Progress;
@@ -72,6 +75,26 @@ std::optional<MirrorPlan> plan_mirror_run(const ImportOptions& options,
 MirrorResult apply_recorded_mirror(const MirrorPlan& plan, const PendingPackage& base,
                                    const ImportOptions& options, const MirrorOptions& mirror_options,
                                    state::Ledger& ledger);
+
+// --- import/approvals_step.cpp ---
+
+// The package whose approvals.json states the connected side's approvals (the newest of this run's with
+// one, else the newest applied before), that file, and the server to apply it to.
+struct ApprovalsContext {
+  const PendingPackage* package = nullptr;
+  manifest::ApprovalsFile file;
+  std::unique_ptr<wsus::ApprovalServer> server;
+};
+// Before anything changes: reads the approvals file (pinned and verified) and the offline server's
+// settings, and refuses (kServerSettings) a mismatch Microsoft forbids or a replica server; warns about a
+// different WSUS version. nullopt when skipped or no package carries approvals.
+std::optional<ApprovalsContext> check_server_settings(const ImportOptions& options,
+                                                      const std::vector<PendingPackage>& pending,
+                                                      ImportReport& report);
+// After wsusutil import: plans the changes and, with apply, applies them and records the set in the
+// ledger; sets report.approvals (exit 5 for held-back licences, 1 when applying stopped halfway).
+void run_approvals(ApprovalsContext& context, const ImportOptions& options, state::Ledger& ledger,
+                   ImportReport& report);
 
 // --- import/receipt_writer.cpp ---
 

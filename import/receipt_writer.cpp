@@ -64,6 +64,14 @@ void write_receipts(const ImportOptions& options, state::Ledger& ledger,
   receipt.content_files = digest.files;
   receipt.content_bytes = digest.bytes;
   receipt.missing = report.missing;
+  // What became of the approvals: the set this run recorded (or the last one, when it applied none).
+  auto sets = value_or_throw(ledger.approval_history(1));
+  if (!sets.empty() && sets.back().source_id == source_id) {
+    const auto& set = sets.back();
+    receipt.approvals =
+        manifest::ReceiptApprovals{set.sequence,  set.result, set.applied,   set.not_applied,
+                                   set.unchanged, set.drift,  set.eula_gaps, set.missing_updates};
+  }
   std::vector<const manifest::SigningKey*> keys;
   if (key) keys.push_back(&*key);
   std::string bytes = manifest::serialize_receipt(receipt, keys);

@@ -170,7 +170,7 @@ Receipt read_receipt_body(const json& document) {
   JsonObjectReader body(document, "body.");
   body.refuse_unknown({"format_version", "offline_ledger_id", "offline_host", "created_utc", "source_id",
                        "applied_sequence", "applied_manifest_sha256", "applied_this_run", "content_digest",
-                       "content_files", "content_bytes", "missing"});
+                       "content_files", "content_bytes", "missing", "approvals"});
   Receipt receipt;
   // The envelope's version is not signed; the body's is, and the two must agree.
   if (body.integer("format_version") != kReceiptFormatVersion) {
@@ -198,6 +198,21 @@ Receipt read_receipt_body(const json& document) {
   receipt.content_files = body.unsigned_integer("content_files");
   receipt.content_bytes = body.unsigned_integer("content_bytes");
   body.array("missing");  // its entries were read as they were parsed
+  if (!body.is_null("approvals")) {
+    JsonObjectReader approvals(body.field("approvals"), "body.approvals.");
+    approvals.refuse_unknown({"sequence", "result", "applied", "not_applied", "unchanged", "drift",
+                              "eula_gaps", "missing_updates"});
+    ReceiptApprovals summary;
+    summary.sequence = approvals.unsigned_integer("sequence");
+    summary.result = approvals.text("result", 32, /*allow_empty=*/false);
+    summary.applied = approvals.unsigned_integer("applied");
+    summary.not_applied = approvals.unsigned_integer("not_applied");
+    summary.unchanged = approvals.unsigned_integer("unchanged");
+    summary.drift = approvals.unsigned_integer("drift");
+    summary.eula_gaps = approvals.unsigned_integer("eula_gaps");
+    summary.missing_updates = approvals.unsigned_integer("missing_updates");
+    receipt.approvals = summary;
+  }
   return receipt;
 }
 
@@ -223,7 +238,14 @@ std::string serialize_receipt(const Receipt& receipt, const std::vector<const Si
       {"content_files", receipt.content_files},
       {"content_bytes", receipt.content_bytes},
       {"missing", nullptr},  // written by dump_with_files
+      {"approvals", nullptr},
   };
+  if (const auto& a = receipt.approvals) {
+    body["approvals"] = {{"sequence", a->sequence},   {"result", a->result},
+                         {"applied", a->applied},     {"not_applied", a->not_applied},
+                         {"unchanged", a->unchanged}, {"drift", a->drift},
+                         {"eula_gaps", a->eula_gaps}, {"missing_updates", a->missing_updates}};
+  }
   // The body travels as a string so the signed bytes are exactly the bytes read back: no
   // re-serialisation can change what was signed.
   std::string body_text = dump_with_files(body, "missing", receipt.missing, /*pretty=*/false);

@@ -19,7 +19,7 @@ namespace wsa::manifest {
 
 namespace fs = boost::filesystem;
 
-inline constexpr int kReceiptFormatVersion = 1;
+inline constexpr int kReceiptFormatVersion = 2;  // 2: the approvals summary
 inline constexpr int kRequestFormatVersion = 1;
 // Receipts and requests larger than this are refused unread (exit 3), and never written: the writer
 // refuses ("too large", exit 1) a file its reader would refuse.
@@ -27,6 +27,14 @@ inline constexpr std::uint64_t kMaxReceiptBytes = 512ULL * 1024 * 1024;
 // Files one receipt (`missing`) or content request (`files`) may list, read and written alike. A
 // typical entry takes about 250 bytes, so this many fit in kMaxReceiptBytes with room to spare.
 inline constexpr std::size_t kMaxRequestedFiles = 1'000'000;
+
+// What the import did with the package's approvals (the last approval set the offline ledger recorded).
+struct ReceiptApprovals {
+  std::uint64_t sequence = 0;  // the package whose approvals.json it was
+  std::string result;          // "applied", "partly applied", "nothing to change", "planned"
+  std::uint64_t applied = 0, not_applied = 0, unchanged = 0, drift = 0, eula_gaps = 0, missing_updates = 0;
+  bool operator==(const ReceiptApprovals&) const = default;
+};
 
 struct Receipt {
   int format_version = kReceiptFormatVersion;
@@ -40,7 +48,8 @@ struct Receipt {
   std::string content_digest;  // SHA-256 over the offline WsusContent listing ("path\tsize\n" sorted)
   std::uint64_t content_files = 0;
   std::uint64_t content_bytes = 0;
-  std::vector<MissingFile> missing;  // still missing or damaged after the import
+  std::vector<MissingFile> missing;           // still missing or damaged after the import
+  std::optional<ReceiptApprovals> approvals;  // null when the import did nothing with approvals
 };
 
 // A receipt on disk: {"format_version":1,"kind":"wsus-airgap receipt","body":"<exact receipt JSON>",

@@ -120,6 +120,7 @@ void refuse_repeated_names(const TransferManifest& manifest) {
     if (!names.insert(file.name).second) throw JsonRefusal{"pins the file name \"" + file.name + "\" twice"};
   };
   if (manifest.metadata) claim(*manifest.metadata);
+  if (manifest.approvals) claim(*manifest.approvals);
   for (const auto& volume : manifest.volumes) claim(volume);
   claim(manifest.inventory.file);
 }
@@ -157,6 +158,15 @@ TransferManifest read_manifest(const json& document) {
     JsonObjectReader metadata(top.field("metadata"), "metadata.");
     metadata.refuse_unknown({"name", "size", "sha256"});
     manifest.metadata = read_pinned(metadata);
+  }
+  if (!top.is_null("approvals")) {
+    JsonObjectReader approvals(top.field("approvals"), "approvals.");
+    approvals.refuse_unknown({"name", "size", "sha256"});
+    manifest.approvals = read_pinned(approvals);
+    if (manifest.approvals->name != kApprovalsFileName) {
+      throw JsonRefusal{"field approvals.name is \"" + printable(manifest.approvals->name) +
+                        "\"; expected \"" + kApprovalsFileName + "\""};
+    }
   }
 
   const json& volumes = top.array("volumes");
@@ -264,6 +274,7 @@ std::string serialize_manifest(const TransferManifest& manifest) {
       {"expires_utc", manifest.expires_utc ? json(*manifest.expires_utc) : json(nullptr)},
       {"mode", to_string(manifest.mode)},
       {"metadata", manifest.metadata ? pinned_to_json(*manifest.metadata) : json(nullptr)},
+      {"approvals", manifest.approvals ? pinned_to_json(*manifest.approvals) : json(nullptr)},
       {"volumes", json::array()},
       {"tool_version", to_printable_ascii(manifest.tool_version, kMaxToolVersionLength)},
   };
@@ -290,7 +301,7 @@ Result<TransferManifest> parse_manifest(std::string_view text, const std::string
       return std::unexpected(version.error());
     }
     top.refuse_unknown({"format_version", "source_id", "source_host", "sequence", "previous_manifest_sha256",
-                        "created_utc", "expires_utc", "mode", "metadata", "volumes", "inventory",
+                        "created_utc", "expires_utc", "mode", "metadata", "approvals", "volumes", "inventory",
                         "tool_version"});
     return read_manifest(document);
   } catch (const JsonRefusal& refusal) {

@@ -16,7 +16,7 @@ class JsonObjectReader;
 namespace wsa::manifest {
 
 // Bumped on any incompatible change; readers refuse both older and newer versions.
-inline constexpr int kManifestFormatVersion = 1;
+inline constexpr int kManifestFormatVersion = 2;  // 2: the approvals field
 // Manifests and signature files larger than this are refused unread (exit 3).
 inline constexpr std::uint64_t kMaxManifestBytes = 4 * 1024 * 1024;
 // At most this many content volumes in one package.
@@ -28,6 +28,7 @@ inline constexpr std::uint64_t kMaxFileBytes = std::uint64_t{1} << 50;
 inline constexpr const char* kManifestFileName = "manifest.json";
 inline constexpr const char* kSignaturesFileName = "signatures.json";
 inline constexpr const char* kInventoryFileName = "inventory.tsv";
+inline constexpr const char* kApprovalsFileName = "approvals.json";
 
 enum class PackageMode { kFull, kIncremental };
 const char* to_string(PackageMode mode);
@@ -64,6 +65,8 @@ struct TransferManifest {
   std::optional<PinnedFile> metadata;  // the wsusutil export package (.xml.gz or .cab)
   std::vector<PinnedFile> volumes;     // content.tar.000, content.tar.001, ... in order
   InventorySummary inventory;
+  std::optional<PinnedFile>
+      approvals;  // approvals.json (manifest/approvals_file.h); null with --approvals skip
   std::string tool_version;
 
   bool operator==(const TransferManifest&) const = default;

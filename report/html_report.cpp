@@ -161,6 +161,52 @@ void render_history(Page& page, const std::vector<state::RunRecord>& history) {
   page.raw("</tbody>\n</table>\n</section>\n");
 }
 
+void render_list(Page& page, const char* heading, const std::vector<std::string>& items,
+                 const char* css = nullptr) {
+  if (items.empty()) return;
+  page.element("h3", std::string(heading) + " (" + std::to_string(items.size()) + ")");
+  page.raw("<ul>\n");
+  for (const auto& item : items) {
+    page.element("li", item, css);
+    page.raw("\n");
+  }
+  page.raw("</ul>\n");
+}
+
+void render_approvals(Page& page, const ApprovalsSection& a) {
+  page.raw("<section id=\"approvals\">\n<h2>Approvals, declines and computer groups</h2>\n");
+  page.element("p", "From " + a.package + ": " + std::to_string(a.approvals) + " approval(s) and " +
+                        std::to_string(a.declines) + " decline(s) of " + std::to_string(a.groups) +
+                        " computer group(s) stated; " + std::to_string(a.unchanged) + " already so here.");
+  if (!a.failure.empty()) page.element("p", "Applying stopped: " + a.failure, "status bad");
+  render_list(page, "Computer groups created", a.groups_created);
+  render_list(page, a.applying ? "Changes applied" : "Changes planned (nothing changed)",
+              a.applying ? a.applied : a.planned);
+  render_list(page, "Changes not applied (run the import again)", a.not_applied, "problem");
+  render_list(page, "Held back: licence (EULA) file not in WsusContent", a.eula_gaps, "problem");
+  render_list(page, "Update revisions this server lacks", a.missing_updates);
+  render_list(page, "Drift: made on this server, not stated by the package (kept)", a.drift);
+  if (!a.history.empty()) {
+    page.raw(
+        "<h3>Approval sets applied</h3>\n<table>\n<thead><tr><th>Recorded</th><th>Package</th><th>Result</th>"
+        "<th class=\"num\">Applied</th><th class=\"num\">Not applied</th><th class=\"num\">Drift</th>"
+        "<th>Summary</th></tr></thead>\n<tbody>\n");
+    for (const auto& set : a.history) {
+      page.raw("<tr>");
+      page.element("td", set.recorded_utc);
+      page.element("td", sequence_name(set.sequence));
+      page.element("td", set.result);
+      page.element("td", std::to_string(set.applied), "num");
+      page.element("td", std::to_string(set.not_applied), "num");
+      page.element("td", std::to_string(set.drift), "num");
+      page.element("td", set.summary);
+      page.raw("</tr>\n");
+    }
+    page.raw("</tbody>\n</table>\n");
+  }
+  page.raw("</section>\n");
+}
+
 }  // namespace
 
 std::string escape_html(std::string_view text) {
@@ -191,8 +237,8 @@ std::string escape_html(std::string_view text) {
 }
 
 std::string render_gap_report_html(const verify::GapReport* gaps,
-                                   const std::vector<state::RunRecord>& history,
-                                   const ReportContext& context) {
+                                   const std::vector<state::RunRecord>& history, const ReportContext& context,
+                                   const ApprovalsSection* approvals) {
   Page page;
   // The CSP forbids every script and every fetch even if escaping were ever wrong: the page renders
   // titles from metadata that crossed the air gap.
@@ -218,6 +264,7 @@ std::string render_gap_report_html(const verify::GapReport* gaps,
         "the request file of <code>gaps --request-out</code> into a package), import it, then run "
         "<code>gaps</code> again.</p>\n</section>\n");
   }
+  if (approvals != nullptr) render_approvals(page, *approvals);
   if (!history.empty()) render_history(page, history);
   page.raw("<footer>");
   page.text("Made by " + (context.tool_version.empty() ? std::string("wsus-airgap") : context.tool_version) +

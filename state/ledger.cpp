@@ -13,7 +13,8 @@ struct Ledger::Impl {
         hashes(file.db),
         shipped(file.db),
         resume(file.db),
-        seen(file.db) {}
+        seen(file.db),
+        approvals(file.db) {}
 
   // Held for the whole of every call: the connection is opened without SQLite's own mutex.
   std::mutex mutex;
@@ -23,6 +24,7 @@ struct Ledger::Impl {
   ShippedSet shipped;
   ImportResume resume;
   PackagesSeen seen;
+  ApprovalRecord approvals;
 };
 
 Result<Ledger> Ledger::open(const fs::path& file, LedgerAccess access) {
@@ -201,6 +203,22 @@ Result<std::vector<SourceFreshness>> Ledger::freshness() {
     sources.push_back(std::move(source));
   }
   return sources;
+}
+
+Result<std::vector<AppliedApproval>> Ledger::applied_approvals() {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->approvals.applied();
+}
+
+Result<void> Ledger::record_approval_set(const ApprovalSetRecord& set,
+                                         const std::vector<AppliedApproval>& in_place) {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->approvals.record(set, in_place);
+}
+
+Result<std::vector<ApprovalSetRecord>> Ledger::approval_history(std::size_t limit) {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->approvals.history(limit);
 }
 
 }  // namespace wsa::state

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "state/approval_record.h"
 #include "state/hash_cache.h"
 #include "state/import_resume.h"
 #include "state/ledger_file.h"
@@ -118,6 +119,14 @@ class Ledger {
                                    const std::vector<PlacedFile>& files);
   // Drops the package's resume rows (once it is applied they are never needed again).
   Result<void> forget_import_progress(const std::string& manifest_sha256);
+
+  // Approval sets (schema 4): what imports applied to the offline WSUS server's approvals.
+  Result<std::vector<AppliedApproval>> applied_approvals();
+  // Adds `set` and replaces the approvals and declines left in place with `in_place`, in one transaction.
+  Result<void> record_approval_set(const ApprovalSetRecord& set,
+                                   const std::vector<AppliedApproval>& in_place);
+  // The newest `limit` sets, oldest first.
+  Result<std::vector<ApprovalSetRecord>> approval_history(std::size_t limit = 100);
 
  private:
   Ledger() = default;

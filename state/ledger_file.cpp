@@ -80,13 +80,37 @@ CREATE TABLE packages_seen (
   PRIMARY KEY (source_id, sequence, manifest_sha256)) WITHOUT ROWID;
 )sql";
 
+// What schema 4 adds: the approval sets imports applied, and the approvals the last one left in place.
+constexpr const char* kSchemaV4Additions = R"sql(
+CREATE TABLE approval_sets (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  source_id TEXT NOT NULL,
+  sequence INTEGER NOT NULL,
+  manifest_sha256 TEXT NOT NULL,
+  recorded TEXT NOT NULL,
+  result TEXT NOT NULL,
+  applied INTEGER NOT NULL,
+  not_applied INTEGER NOT NULL,
+  unchanged INTEGER NOT NULL,
+  drift INTEGER NOT NULL,
+  eula_gaps INTEGER NOT NULL,
+  missing_updates INTEGER NOT NULL,
+  summary TEXT NOT NULL);
+CREATE TABLE applied_approvals (
+  update_id TEXT NOT NULL,
+  revision INTEGER NOT NULL,
+  group_id TEXT NOT NULL,
+  PRIMARY KEY (update_id, revision, group_id)) WITHOUT ROWID;
+)sql";
+
 // Each schema after 1, as what it adds to the one before: a new ledger runs them all after kSchema,
 // an older one those above its version. Additions only, so an older build's rows stay valid.
 struct SchemaStep {
   int version;
   const char* additions;
 };
-constexpr std::array<SchemaStep, 2> kSchemaSteps = {{{2, kSchemaV2Additions}, {3, kSchemaV3Additions}}};
+constexpr std::array<SchemaStep, 3> kSchemaSteps = {
+    {{2, kSchemaV2Additions}, {3, kSchemaV3Additions}, {4, kSchemaV4Additions}}};
 static_assert(kSchemaSteps.back().version == kLedgerSchemaVersion, "every schema version has its step");
 
 // The oldest schema prepare_schema can migrate in place to kLedgerSchemaVersion.

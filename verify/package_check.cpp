@@ -43,7 +43,7 @@ std::optional<fs::path> locate(const FoundPackage& package, const std::string& n
 
 // What a pinned file is to the package. The inventory and the metadata package are used whole, so
 // they are copied as they are hashed; volumes are only read (placement checks every file it extracts).
-enum class PinnedRole { kInventory, kMetadata, kVolume };
+enum class PinnedRole { kInventory, kMetadata, kApprovals, kVolume };
 
 // The words the errors use for the file.
 const char* label(PinnedRole role) {
@@ -52,6 +52,8 @@ const char* label(PinnedRole role) {
       return "the inventory";
     case PinnedRole::kMetadata:
       return "the metadata package";
+    case PinnedRole::kApprovals:
+      return "the approvals file";
     case PinnedRole::kVolume:
       return "volume";
   }
@@ -245,6 +247,12 @@ Result<VerifiedPackage> verify_package(const FoundPackage& package, const std::v
   std::vector<std::pair<const manifest::PinnedFile*, PinnedRole>> pinned;
   pinned.emplace_back(&m.inventory.file, PinnedRole::kInventory);
   if (m.metadata) pinned.emplace_back(&*m.metadata, PinnedRole::kMetadata);
+  if (m.approvals) pinned.emplace_back(&*m.approvals, PinnedRole::kApprovals);
+  if (!m.approvals && locate(package, manifest::kApprovalsFileName, media)) {
+    return make_error(ExitCode::kIntegrity, package.folder_name + "/" + manifest::kApprovalsFileName,
+                      "is in the package folder, but the signed manifest does not pin it",
+                      "the file was added after the export was signed: remove it, or export again");
+  }
   for (const auto& volume : m.volumes) pinned.emplace_back(&volume, PinnedRole::kVolume);
   VerifyOptions sizes_only = options;
   sizes_only.check_hashes = false;
@@ -267,6 +275,7 @@ Result<VerifiedPackage> verify_package(const FoundPackage& package, const std::v
   std::size_t next = 0;
   verified.inventory = paths[next++];
   if (m.metadata) verified.metadata = paths[next++];
+  if (m.approvals) verified.approvals = paths[next++];
   verified.volumes.assign(paths.begin() + static_cast<std::ptrdiff_t>(next), paths.end());
   if (options.check_hashes) {
     if (auto lines = check_inventory_lines(verified.inventory, m.inventory); !lines) {

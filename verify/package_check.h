@@ -46,7 +46,8 @@ struct VerifiedPackage {
   manifest::SignatureCheck signatures;
   fs::path inventory;
   std::optional<fs::path> metadata;
-  std::vector<fs::path> volumes;  // in order
+  std::optional<fs::path> approvals;  // approvals.json (its verified copy when copies are kept)
+  std::vector<fs::path> volumes;      // in order
 };
 
 struct VerifyOptions {
@@ -66,8 +67,9 @@ struct VerifyOptions {
 };
 
 // Signatures (exit 3 when the threshold is not met), then sizes and hashes of the inventory, the
-// metadata package and every volume (exit 3 naming the missing or bad one), then the inventory's
-// lines against its summary. Writes nothing.
+// metadata package, the approvals file and every volume (exit 3 naming the missing or bad one), then
+// the inventory's lines against its summary. An approvals.json the manifest does not pin is refused
+// (exit 3): nothing unsigned is ever read. Writes nothing.
 Result<VerifiedPackage> verify_package(const FoundPackage& package, const std::vector<fs::path>& media,
                                        const manifest::TrustStore& trust, const VerifyOptions& options);
 

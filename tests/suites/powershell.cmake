@@ -4,7 +4,9 @@
 # product's own launching code. They need the .NET SDK (`dotnet`, see scripts/deps.sh); without it
 # they are still registered and report SKIPPED with the reason.
 find_program(WSA_DOTNET dotnet)
-set(WSA_PESTER_FILES failed-updates shipped-scripts harness)
+set(WSA_PESTER_FILES failed-updates approvals shipped-scripts harness)
+set(WSA_PESTER_SENTENCE_approvals
+    "read-approvals.ps1 reads without changing anything and apply-approvals.ps1 changes exactly its plan, against the stand-in WSUS API")
 set(WSA_PESTER_SENTENCE_failed-updates
     "failed-updates.ps1 reads, prints and fails against the stand-in WSUS API as its Pester tests say")
 set(WSA_PESTER_SENTENCE_harness
@@ -36,6 +38,9 @@ if(reason)
   endforeach()
   add_test(NAME "gaps_server_tests: gaps --server runs the embedded script through a PowerShell host"
            COMMAND ${CMAKE_COMMAND} -E echo "${reason}")
+  add_test(NAME "approvals_tests: approvals travel through the stand-in WSUS API" COMMAND ${CMAKE_COMMAND} -E echo "${reason}")
+  set_tests_properties("approvals_tests: approvals travel through the stand-in WSUS API"
+                       PROPERTIES SKIP_REGULAR_EXPRESSION "SKIPPED:")
   set_tests_properties("gaps_server_tests: gaps --server runs the embedded script through a PowerShell host"
                        PROPERTIES SKIP_REGULAR_EXPRESSION "SKIPPED:")
   return()
@@ -76,3 +81,11 @@ target_compile_definitions(gaps_server_tests PRIVATE
   PWSH_HOST_BINARY="${WSA_PWSH_HOST}"
   WSUS_STANDIN_API_DIR="${WSA_WSUS_API_DIR}"
   WSUS_POWERSHELL_DIR="${CMAKE_SOURCE_DIR}/wsus/powershell")
+
+wsa_test_suite(approvals_tests
+  SOURCES e2e/approvals_test.cpp
+  LIBS nlohmann_json::nlohmann_json)
+add_dependencies(approvals_tests wsa_pwsh_harness)
+target_compile_definitions(approvals_tests PRIVATE
+  PWSH_HOST_BINARY="${WSA_PWSH_HOST}"
+  WSUS_STANDIN_API_DIR="${WSA_WSUS_API_DIR}")

@@ -116,14 +116,23 @@ TEST_CASE("a signed receipt whose body was altered is refused naming the key who
             "signing");
 }
 
+TEST_CASE("a receipt carries the approvals summary back, signed with the rest of its body") {
+  auto receipt = sample_receipt();
+  receipt.approvals = ReceiptApprovals{3, "partly applied", 5, 4, 6, 1, 2, 0};
+  auto parsed = parse_receipt(serialize_receipt(receipt, {}), "receipt.json", nullptr).value();
+  REQUIRE(parsed.approvals.has_value());
+  CHECK(*parsed.approvals == *receipt.approvals);
+  CHECK_FALSE(parse_receipt(serialize_receipt(sample_receipt(), {}), "receipt.json", nullptr)->approvals);
+}
+
 TEST_CASE("a receipt of an older or newer format version is refused with a message for each") {
   auto document = nlohmann::json::parse(serialize_receipt(sample_receipt(), {}));
-  document["format_version"] = 0;
+  document["format_version"] = 1;
   CHECK(why_receipt_refused(document.dump()) ==
-        "receipt format version 0 is older than this wsus-airgap reads (1)");
-  document["format_version"] = 2;
+        "receipt format version 1 is older than this wsus-airgap reads (2)");
+  document["format_version"] = 3;
   CHECK(why_receipt_refused(document.dump()) ==
-        "was written by a newer wsus-airgap (receipt format 2); this one reads format 1: upgrade wsus-airgap "
+        "was written by a newer wsus-airgap (receipt format 3); this one reads format 2: upgrade wsus-airgap "
         "on "
         "this server");
 }

@@ -28,14 +28,20 @@ TransferManifest sample() {
   manifest.volumes = {{"content.tar.000", 4000000000, hex64('c')}, {"content.tar.001", 1234567, hex64('d')}};
   manifest.inventory = {{"inventory.tsv", 48213, hex64('e')}, 250, 9876543210, 12, 4000500000};
   manifest.tool_version = "0.1.0";
+  manifest.approvals = PinnedFile{"approvals.json", 5120, std::string(64, 'c')};
   return manifest;
 }
 
 // The sample's exact bytes: the format is a contract between two servers that may run different builds.
 constexpr const char* kSampleText = R"({
+  "approvals": {
+    "name": "approvals.json",
+    "sha256": "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc",
+    "size": 5120
+  },
   "created_utc": "2026-11-25T08:00:00Z",
   "expires_utc": "2026-12-25T08:00:00Z",
-  "format_version": 1,
+  "format_version": 2,
   "inventory": {
     "carried_bytes": 4000500000,
     "carried_count": 12,
@@ -127,22 +133,24 @@ TEST_CASE("a manifest in another JSON layout parses to the same manifest, only i
 
 TEST_CASE("a manifest from an older wsus-airgap is refused with the older-version message") {
   auto document = sample_json();
+  document["format_version"] = 1;
+  CHECK(why_refused(document) == "manifest format version 1 is older than this wsus-airgap reads (2)");
   document["format_version"] = 0;
-  CHECK(why_refused(document) == "manifest format version 0 is older than this wsus-airgap reads (1)");
+  CHECK(why_refused(document) == "manifest format version 0 is older than this wsus-airgap reads (2)");
   document["format_version"] = -3;
-  CHECK(why_refused(document) == "manifest format version -3 is older than this wsus-airgap reads (1)");
+  CHECK(why_refused(document) == "manifest format version -3 is older than this wsus-airgap reads (2)");
 }
 
 TEST_CASE("a manifest from a newer wsus-airgap is refused with the upgrade message, whatever else it holds") {
   auto document = sample_json();
-  document["format_version"] = 2;
+  document["format_version"] = 3;
   CHECK(why_refused(document) ==
-        "was written by a newer wsus-airgap (format 2); this one reads format 1: upgrade wsus-airgap on this "
+        "was written by a newer wsus-airgap (format 3); this one reads format 2: upgrade wsus-airgap on this "
         "server");
   document["a_field_from_the_future"] = {1, 2, 3};
   document.erase("sequence");
   CHECK(why_refused(document) ==
-        "was written by a newer wsus-airgap (format 2); this one reads format 1: upgrade wsus-airgap on this "
+        "was written by a newer wsus-airgap (format 3); this one reads format 2: upgrade wsus-airgap on this "
         "server");
   auto parsed = parse_manifest(document.dump(), "m.json");
   CHECK(parsed.error().hint.empty());

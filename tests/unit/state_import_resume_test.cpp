@@ -58,7 +58,7 @@ TEST_CASE("a schema 1 ledger is migrated in place to the current schema, keeping
   // What a schema-1 ledger looks like: the same, without the resume tables.
   raw_sql(file,
           "DROP TABLE import_verified_volumes; DROP TABLE import_placed_files; DROP TABLE packages_seen; "
-          "PRAGMA user_version = 1");
+          "DROP TABLE approval_sets; DROP TABLE applied_approvals; PRAGMA user_version = 1");
   REQUIRE(user_version(file) == 1);
 
   auto ledger = open_ledger(file);
@@ -69,6 +69,7 @@ TEST_CASE("a schema 1 ledger is migrated in place to the current schema, keeping
   CHECK(history[0].status == RunStatus::kSucceeded);
   CHECK(ledger.verified_volumes("abc").value().empty());
   CHECK(ledger.placed_files("abc").value().empty());
+  CHECK(ledger.applied_approvals().value().empty());
   REQUIRE(ledger.record_package_seen({"source", 1, "abc", "2026-11-01T00:00:00Z", {}}).has_value());
 }
 
@@ -84,7 +85,9 @@ TEST_CASE("a schema 2 ledger is read as it is when opened read-only and migrated
     auto run_id = ledger.begin_run(run).value();
     REQUIRE(ledger.finish_run(run_id, RunStatus::kSucceeded, "abc", "done", 1, 2).has_value());
   }
-  raw_sql(file, "DROP TABLE packages_seen; PRAGMA user_version = 2");
+  raw_sql(file,
+          "DROP TABLE packages_seen; DROP TABLE approval_sets; DROP TABLE applied_approvals; PRAGMA "
+          "user_version = 2");
 
   {
     auto read_only = Ledger::open(file, LedgerAccess::kReadOnly);
@@ -94,6 +97,7 @@ TEST_CASE("a schema 2 ledger is read as it is when opened read-only and migrated
     CHECK(freshness[0].last_success->sequence == 4);
     CHECK(freshness[0].last_success_made_utc.empty());  // schema 2 never knew when packages were made
     CHECK_FALSE(freshness[0].newest_seen.has_value());
+    CHECK(read_only->approval_history().value().empty());  // schema 2 had no approval sets
     CHECK(user_version(file) == 2);
   }
   auto ledger = open_ledger(file);

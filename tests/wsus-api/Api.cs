@@ -36,9 +36,17 @@ namespace Microsoft.UpdateServices.Administration
 
     // IUpdateServer Interface: https://learn.microsoft.com/en-us/previous-versions/windows/desktop/ms747091(v=vs.85)
     // (GetUpdates(): "the latest revision of each update", superseded and declined ones included).
+    // Version (System.Version), GetConfiguration(), GetComputerTargetGroups(), GetComputerTargetGroup(Guid),
+    // CreateComputerTargetGroup(string, IComputerTargetGroup), GetUpdate(UpdateRevisionId): the same page.
     public interface IUpdateServer
     {
         UpdateCollection GetUpdates();
+        Version Version { get; }
+        IUpdateServerConfiguration GetConfiguration();
+        ComputerTargetGroupCollection GetComputerTargetGroups();
+        IComputerTargetGroup GetComputerTargetGroup(Guid id);
+        IComputerTargetGroup CreateComputerTargetGroup(string name, IComputerTargetGroup parentGroup);
+        IUpdate GetUpdate(UpdateRevisionId id);
     }
 
     // WsusCollection / UpdateCollection (CollectionBase -> WsusCollection -> UpdateCollection):
@@ -52,6 +60,76 @@ namespace Microsoft.UpdateServices.Administration
         public IUpdate this[int index] => (IUpdate)InnerList[index]!;
 
         public int Add(IUpdate value) => InnerList.Add(value);
+    }
+
+    // ComputerTargetGroupCollection, UpdateApprovalCollection: WsusCollection subclasses of the same page.
+    public class ComputerTargetGroupCollection : WsusCollection
+    {
+        public IComputerTargetGroup this[int index] => (IComputerTargetGroup)InnerList[index]!;
+
+        public int Add(IComputerTargetGroup value) => InnerList.Add(value);
+    }
+
+    public class UpdateApprovalCollection : WsusCollection
+    {
+        public IUpdateApproval this[int index] => (IUpdateApproval)InnerList[index]!;
+
+        public int Add(IUpdateApproval value) => InnerList.Add(value);
+    }
+
+    // IUpdateServerConfiguration Interface (the members wsus-api.md lists as mattering for export/import).
+    // GetEnabledUpdateLanguages() returns a StringCollection of language codes ("en", "de").
+    public interface IUpdateServerConfiguration
+    {
+        bool DownloadExpressPackages { get; }
+        bool AllUpdateLanguagesEnabled { get; }
+        bool DownloadUpdateBinariesAsNeeded { get; }
+        bool IsReplicaServer { get; }
+        TargetingMode TargetingMode { get; }
+        StringCollection GetEnabledUpdateLanguages();
+    }
+
+    // TargetingMode Enumeration: Server (groups assigned in the console) or Client (by Group Policy).
+    public enum TargetingMode
+    {
+        Server = 0,
+        Client = 1,
+    }
+
+    // UpdateApprovalAction Enumeration; values as a public DSC module uses them (wsus-api.md).
+    public enum UpdateApprovalAction
+    {
+        Install = 0,
+        Uninstall = 1,
+        NotApproved = 3,
+    }
+
+    // ComputerTargetGroupId Class: static fields of the built-in groups, whose names are localised.
+    public static class ComputerTargetGroupId
+    {
+        public static readonly Guid AllComputers = new("a0a08746-4dbe-4a37-9adf-9e7652c0b421");
+        public static readonly Guid UnassignedComputers = new("b73ca6ed-5727-47f3-84de-015e03f6a88a");
+    }
+
+    // IComputerTargetGroup Interface: Id, Name, GetParentTargetGroup(), GetChildTargetGroups(), Delete().
+    public interface IComputerTargetGroup
+    {
+        Guid Id { get; }
+        string Name { get; }
+        IComputerTargetGroup GetParentTargetGroup();
+        ComputerTargetGroupCollection GetChildTargetGroups();
+        void Delete();
+    }
+
+    // IUpdateApproval Interface: Deadline is DateTime.MaxValue when the approval has none.
+    public interface IUpdateApproval
+    {
+        Guid ComputerTargetGroupId { get; }
+        UpdateApprovalAction Action { get; }
+        DateTime Deadline { get; }
+        bool IsOptional { get; }
+        UpdateRevisionId UpdateId { get; }
+        void Delete();
     }
 
     // IUpdate Interface: Id https://learn.microsoft.com/en-us/previous-versions/ms752959(v=vs.85),
@@ -69,6 +147,19 @@ namespace Microsoft.UpdateServices.Administration
         string UpdateClassificationTitle { get; }
         UpdateState State { get; }
         ReadOnlyCollection<IInstallableItem> GetInstallableItems();
+        // Approvals and declines (IUpdate Interface: IsApproved, IsDeclined, RequiresLicenseAgreementAcceptance,
+        // AcceptLicenseAgreement(), Decline(), Approve(action, group), Approve(action, group, deadline),
+        // ApproveForOptionalInstall(group), GetUpdateApprovals()).
+        bool IsApproved { get; }
+        bool IsDeclined { get; }
+        bool HasLicenseAgreement { get; }
+        bool RequiresLicenseAgreementAcceptance { get; }
+        void AcceptLicenseAgreement();
+        void Decline();
+        IUpdateApproval Approve(UpdateApprovalAction action, IComputerTargetGroup group);
+        IUpdateApproval Approve(UpdateApprovalAction action, IComputerTargetGroup group, DateTime deadline);
+        IUpdateApproval ApproveForOptionalInstall(IComputerTargetGroup group);
+        UpdateApprovalCollection GetUpdateApprovals();
     }
 
     // UpdateRevisionId Class: https://learn.microsoft.com/en-us/previous-versions/windows/desktop/ms752950(v=vs.85)
@@ -164,17 +255,149 @@ namespace Microsoft.UpdateServices.Administration
         {
             Store.Call("IUpdateServer.GetUpdates");
             var updates = new UpdateCollection();
-            foreach (UpdateData update in server.Updates) updates.Add(new Update(update));
+            foreach (UpdateData update in server.Updates) updates.Add(new Update(server, update));
             return updates;
+        }
+
+        public Version Version => new(server.Version);
+
+        public IUpdateServerConfiguration GetConfiguration()
+        {
+            Store.Call("IUpdateServer.GetConfiguration");
+            return new UpdateServerConfiguration(server.Configuration);
+        }
+
+        public ComputerTargetGroupCollection GetComputerTargetGroups()
+        {
+            Store.Call("IUpdateServer.GetComputerTargetGroups");
+            var groups = new ComputerTargetGroupCollection();
+            foreach (GroupData group in server.Groups) groups.Add(new ComputerTargetGroup(server, group));
+            return groups;
+        }
+
+        public IComputerTargetGroup GetComputerTargetGroup(Guid id)
+        {
+            Store.Call("IUpdateServer.GetComputerTargetGroup");
+            GroupData group = server.Groups.FirstOrDefault(g => g.Id == id)
+                              ?? throw new WsusObjectNotFoundException("The computer target group " + id + " was not found.");
+            return new ComputerTargetGroup(server, group);
+        }
+
+        // The stand-in refuses a second child of the same name, as the console does [U: the real exception type].
+        public IComputerTargetGroup CreateComputerTargetGroup(string name, IComputerTargetGroup parentGroup)
+        {
+            Store.Call("IUpdateServer.CreateComputerTargetGroup");
+            if (server.Configuration.IsReplicaServer) throw new InvalidOperationException("A replica server cannot create groups.");
+            if (server.Groups.Any(g => g.ParentId == parentGroup.Id && g.Name == name))
+                throw new InvalidOperationException("A computer target group named " + name + " already exists.");
+            var group = new GroupData { Id = Guid.NewGuid(), Name = name, ParentId = parentGroup.Id };
+            server.Groups.Add(group);
+            return new ComputerTargetGroup(server, group);
+        }
+
+        public IUpdate GetUpdate(UpdateRevisionId id)
+        {
+            Store.Call("IUpdateServer.GetUpdate");
+            UpdateData update = server.Updates.FirstOrDefault(u => u.UpdateId == id.UpdateId && u.Revision == id.RevisionNumber)
+                                ?? throw new WsusObjectNotFoundException("The update " + id.UpdateId + " revision " + id.RevisionNumber + " was not found.");
+            return new Update(server, update);
+        }
+    }
+
+    internal sealed class UpdateServerConfiguration : IUpdateServerConfiguration
+    {
+        private readonly ConfigurationData configuration;
+
+        internal UpdateServerConfiguration(ConfigurationData configuration) => this.configuration = configuration;
+
+        public bool DownloadExpressPackages => configuration.DownloadExpressPackages;
+        public bool AllUpdateLanguagesEnabled => configuration.AllUpdateLanguagesEnabled;
+        public bool DownloadUpdateBinariesAsNeeded => configuration.DownloadUpdateBinariesAsNeeded;
+        public bool IsReplicaServer => configuration.IsReplicaServer;
+        public TargetingMode TargetingMode => Enum.Parse<TargetingMode>(configuration.TargetingMode);
+
+        public StringCollection GetEnabledUpdateLanguages()
+        {
+            Store.Call("IUpdateServerConfiguration.GetEnabledUpdateLanguages");
+            var languages = new StringCollection();
+            languages.AddRange(configuration.EnabledUpdateLanguages.ToArray());
+            return languages;
+        }
+    }
+
+    internal sealed class ComputerTargetGroup : IComputerTargetGroup
+    {
+        private readonly ServerData server;
+        private readonly GroupData group;
+
+        internal ComputerTargetGroup(ServerData server, GroupData group)
+        {
+            this.server = server;
+            this.group = group;
+        }
+
+        public Guid Id => group.Id;
+        public string Name => group.Name;
+
+        // All Computers has no parent [U: what the real API does there]; the stand-in throws, so a script
+        // must not ask.
+        public IComputerTargetGroup GetParentTargetGroup()
+        {
+            Store.Call("IComputerTargetGroup.GetParentTargetGroup");
+            GroupData parent = server.Groups.FirstOrDefault(g => g.Id == group.ParentId)
+                               ?? throw new WsusObjectNotFoundException("The group " + group.Name + " has no parent.");
+            return new ComputerTargetGroup(server, parent);
+        }
+
+        public ComputerTargetGroupCollection GetChildTargetGroups()
+        {
+            Store.Call("IComputerTargetGroup.GetChildTargetGroups");
+            var children = new ComputerTargetGroupCollection();
+            foreach (GroupData child in server.Groups.Where(g => g.ParentId == group.Id)) children.Add(new ComputerTargetGroup(server, child));
+            return children;
+        }
+
+        public void Delete()
+        {
+            Store.Call("IComputerTargetGroup.Delete");
+            server.Groups.Remove(group);
+        }
+    }
+
+    internal sealed class UpdateApproval : IUpdateApproval
+    {
+        private readonly UpdateData update;
+        private readonly ApprovalData approval;
+
+        internal UpdateApproval(UpdateData update, ApprovalData approval)
+        {
+            this.update = update;
+            this.approval = approval;
+        }
+
+        public Guid ComputerTargetGroupId => approval.ComputerTargetGroupId;
+        public UpdateApprovalAction Action => Enum.Parse<UpdateApprovalAction>(approval.Action);
+        public DateTime Deadline => approval.DeadlineUtc.HasValue
+            ? DateTime.SpecifyKind(approval.DeadlineUtc.Value, DateTimeKind.Utc)
+            : DateTime.MaxValue;
+        public bool IsOptional => approval.IsOptional;
+        public UpdateRevisionId UpdateId => new(update.UpdateId, update.Revision);
+
+        public void Delete()
+        {
+            Store.Call("IUpdateApproval.Delete");
+            update.Approvals.Remove(approval);
         }
     }
 
     internal sealed class Update : IUpdate
     {
+        private readonly ServerData server;
         private readonly UpdateData update;
 
-        internal Update(UpdateData update)
+        internal Update(ServerData server, UpdateData update)
         {
+            this.server = server;
             this.update = update;
             KnowledgebaseArticles = new StringCollection();
             KnowledgebaseArticles.AddRange(update.Kb.ToArray());
@@ -190,6 +413,76 @@ namespace Microsoft.UpdateServices.Administration
         {
             Store.Call("IUpdate.GetInstallableItems");
             return InstallableItem.Wrap(update.InstallableItems);
+        }
+
+        public bool IsApproved => update.Approvals.Any(a => a.Action != "NotApproved");
+        public bool IsDeclined => update.IsDeclined;
+        public bool HasLicenseAgreement => update.RequiresLicenseAgreementAcceptance;
+        // True while the licence is not accepted (ms751982: "call RequiresLicenseAgreementAcceptance").
+        public bool RequiresLicenseAgreementAcceptance => update.RequiresLicenseAgreementAcceptance && !update.LicenseAccepted;
+
+        public void AcceptLicenseAgreement()
+        {
+            Store.Call("IUpdate.AcceptLicenseAgreement");
+            if (!update.RequiresLicenseAgreementAcceptance)
+                throw new WsusObjectNotFoundException("The update does not have an associated License Agreement.");
+            update.LicenseAccepted = true;
+        }
+
+        // Declining removes the update's approvals [U: seen in the console, not in the reference].
+        public void Decline()
+        {
+            Store.Call("IUpdate.Decline");
+            RefuseOnReplica();
+            update.IsDeclined = true;
+            update.Approvals.Clear();
+        }
+
+        public IUpdateApproval Approve(UpdateApprovalAction action, IComputerTargetGroup group) =>
+            Record("IUpdate.Approve", action, group, null, false);
+
+        public IUpdateApproval Approve(UpdateApprovalAction action, IComputerTargetGroup group, DateTime deadline) =>
+            Record("IUpdate.Approve", action, group, deadline.Kind == DateTimeKind.Local ? deadline.ToUniversalTime() : deadline, false);
+
+        public IUpdateApproval ApproveForOptionalInstall(IComputerTargetGroup group) =>
+            Record("IUpdate.ApproveForOptionalInstall", UpdateApprovalAction.Install, group, null, true);
+
+        public UpdateApprovalCollection GetUpdateApprovals()
+        {
+            Store.Call("IUpdate.GetUpdateApprovals");
+            var approvals = new UpdateApprovalCollection();
+            foreach (ApprovalData approval in update.Approvals) approvals.Add(new UpdateApproval(update, approval));
+            return approvals;
+        }
+
+        private void RefuseOnReplica()
+        {
+            if (server.Configuration.IsReplicaServer)
+                throw new InvalidOperationException("This operation is not allowed on a replica server.");
+        }
+
+        // One approval per group: a new one replaces the group's previous one. Approving a declined update
+        // un-declines it; an install needs the licence accepted first [U: the exception types].
+        private IUpdateApproval Record(string member, UpdateApprovalAction action, IComputerTargetGroup group,
+                                       DateTime? deadline, bool optional)
+        {
+            Store.Call(member);
+            RefuseOnReplica();
+            if (!server.Groups.Any(g => g.Id == group.Id))
+                throw new WsusObjectNotFoundException("The computer target group " + group.Id + " was not found.");
+            if (action == UpdateApprovalAction.Install && RequiresLicenseAgreementAcceptance)
+                throw new InvalidOperationException("The license agreement of the update must be accepted before it is approved.");
+            update.Approvals.RemoveAll(a => a.ComputerTargetGroupId == group.Id);
+            var approval = new ApprovalData
+            {
+                ComputerTargetGroupId = group.Id,
+                Action = action.ToString(),
+                DeadlineUtc = deadline,
+                IsOptional = optional,
+            };
+            update.Approvals.Add(approval);
+            update.IsDeclined = false;
+            return new UpdateApproval(update, approval);
         }
     }
 

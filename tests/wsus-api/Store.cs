@@ -6,7 +6,8 @@
 // reached, whether the caller is a WSUS administrator, and faults (an exception thrown by the Nth call
 // of a method), so tests can see how a script fails. Fields are snake_case; unknown fields are refused
 // so a test's typo does not go unnoticed. Groups, approvals and settings are part of the model (for the
-// approval scripts) and are carried through unchanged until a member that uses them exists.
+// approval scripts). A server without groups gets the two built-in ones (All Computers and Unassigned
+// Computers, by their fixed ids); a test gives them itself to name them in another language.
 
 using System;
 using System.Collections.Generic;
@@ -78,6 +79,7 @@ namespace Microsoft.UpdateServices.Administration
         public bool IsDeclined { get; set; }
         public bool IsSuperseded { get; set; }
         public bool RequiresLicenseAgreementAcceptance { get; set; }
+        public bool LicenseAccepted { get; set; }
         public List<ApprovalData> Approvals { get; set; } = new();
         public List<InstallableItemData> InstallableItems { get; set; } = new();
     }
@@ -129,6 +131,12 @@ namespace Microsoft.UpdateServices.Administration
                     }
                     data = JsonSerializer.Deserialize<ServerData>(File.ReadAllText(path), Options)
                            ?? throw new InvalidDataException(path + ": is not a server description");
+                    if (data.Groups.Count == 0)
+                    {
+                        data.Groups.Add(new GroupData { Id = ComputerTargetGroupId.AllComputers, Name = "All Computers" });
+                        data.Groups.Add(new GroupData { Id = ComputerTargetGroupId.UnassignedComputers, Name = "Unassigned Computers",
+                                                        ParentId = ComputerTargetGroupId.AllComputers });
+                    }
                     AppDomain.CurrentDomain.ProcessExit += (_, _) => Save();
                     return data;
                 }
