@@ -294,11 +294,24 @@ Result<TransferManifest> parse_manifest(std::string_view text, const std::string
     JsonObjectReader top(document, "");
     // The version is read first: a newer manifest may have fields this reader does not know, and the
     // useful message then is "upgrade", not "unknown field".
-    if (auto version = check_format_version(top, kManifestFormatVersion, "manifest", "", where,
+    // Format 1 is format 2 without approvals: a package from a connected server not yet upgraded is
+    // still read (the offline side is often upgraded first), and carries no approvals.
+    bool format_1 = document.is_object() && document.contains("format_version") &&
+                    document["format_version"].is_number_integer() && document["format_version"] == 1;
+    if (auto version = check_format_version(top, format_1 ? 1 : kManifestFormatVersion, "manifest", "", where,
                                             "export the package again with a current wsus-airgap on the "
                                             "connected server");
         !version) {
       return std::unexpected(version.error());
+    }
+    if (format_1) {
+      top.refuse_unknown({"format_version", "source_id", "source_host", "sequence",
+                          "previous_manifest_sha256", "created_utc", "expires_utc", "mode", "metadata",
+                          "volumes", "inventory", "tool_version"});
+      document["approvals"] = nullptr;
+      auto manifest = read_manifest(document);
+      manifest.format_version = 1;
+      return manifest;
     }
     top.refuse_unknown({"format_version", "source_id", "source_host", "sequence", "previous_manifest_sha256",
                         "created_utc", "expires_utc", "mode", "metadata", "approvals", "volumes", "inventory",

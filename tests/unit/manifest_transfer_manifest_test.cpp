@@ -131,10 +131,22 @@ TEST_CASE("a manifest in another JSON layout parses to the same manifest, only i
   CHECK(*parsed == sample());
 }
 
-TEST_CASE("a manifest from an older wsus-airgap is refused with the older-version message") {
+TEST_CASE("a format 1 manifest (before approvals) is read with no approvals, and may not name any") {
   auto document = sample_json();
   document["format_version"] = 1;
-  CHECK(why_refused(document) == "manifest format version 1 is older than this wsus-airgap reads (2)");
+  document.erase("approvals");
+  auto parsed = parse_manifest(document.dump(), "manifest.json");
+  REQUIRE(parsed.has_value());
+  CHECK(parsed->format_version == 1);
+  CHECK_FALSE(parsed->approvals.has_value());
+  CHECK(parsed->sequence == sample().sequence);
+  document["approvals"] = nullptr;
+  CHECK(why_refused(document).find("unknown field") != std::string::npos);
+  CHECK(why_refused(document).find("approvals") != std::string::npos);
+}
+
+TEST_CASE("a manifest from an older wsus-airgap is refused with the older-version message") {
+  auto document = sample_json();
   document["format_version"] = 0;
   CHECK(why_refused(document) == "manifest format version 0 is older than this wsus-airgap reads (2)");
   document["format_version"] = -3;
