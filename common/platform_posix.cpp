@@ -79,47 +79,39 @@ Result<void> OutputFile::close() {
   return {};
 }
 
-Result<void> sync_files(const fs::path& folder, const std::vector<fs::path>& files) {
-#ifdef __linux__
-  (void)files;
-  int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return make_error(ExitCode::kOperational, folder.string(), "cannot open: " + errno_text(errno));
-  int rc = ::syncfs(fd);
+namespace {
+
+// Opens `path` with `flags` and flushes it with `flush` (fsync, syncfs): the error names the path.
+Result<void> flush_opened(const fs::path& path, int flags, int (*flush)(int)) {
+  int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) return make_error(ExitCode::kOperational, path.string(), "cannot open: " + errno_text(errno));
+  int rc = flush(fd);
   int err = errno;
   ::close(fd);
   if (rc != 0) {
-    return make_error(ExitCode::kOperational, folder.string(), "flush to disk failed: " + errno_text(err),
+    return make_error(ExitCode::kOperational, path.string(), "flush to disk failed: " + errno_text(err),
                       "check the content volume and its free space");
   }
   return {};
+}
+
+}  // namespace
+
+Result<void> sync_files(const fs::path& folder, const std::vector<fs::path>& files) {
+#ifdef __linux__
+  (void)files;
+  return flush_opened(folder, O_RDONLY | O_DIRECTORY, ::syncfs);
 #else
   (void)folder;
   for (const auto& file : files) {
-    int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return make_error(ExitCode::kOperational, file.string(), "cannot open: " + errno_text(errno));
-    int rc = ::fsync(fd);
-    int err = errno;
-    ::close(fd);
-    if (rc != 0) {
-      return make_error(ExitCode::kOperational, file.string(), "flush to disk failed: " + errno_text(err),
-                        "check the content volume and its free space");
-    }
+    if (auto flushed = flush_opened(file, O_RDONLY, ::fsync); !flushed) return flushed;
   }
   return {};
 #endif
 }
 
 Result<void> sync_folder(const fs::path& folder) {
-  int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return make_error(ExitCode::kOperational, folder.string(), "cannot open: " + errno_text(errno));
-  int rc = ::fsync(fd);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0) {
-    return make_error(ExitCode::kOperational, folder.string(), "flush to disk failed: " + errno_text(err),
-                      "check the content volume and its free space");
-  }
-  return {};
+  return flush_opened(folder, O_RDONLY | O_DIRECTORY, ::fsync);
 }
 
 std::FILE* open_for_reading(const fs::path& path, std::string* why) {

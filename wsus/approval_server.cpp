@@ -54,6 +54,13 @@ class PowerShellApprovalServer : public ApprovalServer {
                                      scripts::kReadApprovalsScript, {}, timeout_, kMaxOutputBytes);
     if (!ran) return std::unexpected(ran.error());
     if (ran->exit_code != 0) return failed(*program, "read-approvals.ps1", *ran);
+    // A host that runs no script at all (no PowerShell, a stub) exits 0 and prints nothing.
+    if (ran->out.find_first_not_of(" \t\r\n") == std::string::npos) {
+      return make_error(
+          ExitCode::kOperational, program->string() + " read-approvals.ps1",
+          "printed nothing: the script did not run, or this PowerShell has no UpdateServices module",
+          approvals_hint(10));
+    }
     return parse_server_approvals(ran->out, program->string() + " read-approvals.ps1 output");
   }
 
