@@ -62,6 +62,14 @@ void print_export(const exporting::ExportReport& report, bool json_output) {
           {"files_from_cache", report.files_from_cache},
           {"volumes", report.volumes},
           {"metadata", {{"name", report.metadata_name}, {"bytes", report.metadata_bytes}}},
+          {"metadata_check",
+           report.metadata_check
+               ? json{{"files_referenced", report.metadata_check->files_referenced},
+                      {"files_missing", report.metadata_check->files_missing},
+                      {"remembered_from", report.metadata_check->remembered_from_utc.empty()
+                                              ? json(nullptr)
+                                              : json(report.metadata_check->remembered_from_utc)}}
+               : json(nullptr)},
           {"mismatched", report.mismatched},
           {"requested_missing", report.requested_missing},
           {"files_resent", report.files_resent},
@@ -117,6 +125,16 @@ void print_export(const exporting::ExportReport& report, bool json_output) {
         static_cast<unsigned long long>(report.approvals->groups), report.approvals->wsus_version.c_str());
   } else {
     std::printf("  approvals: not carried (--approvals skip)\n");
+  }
+  if (const auto& check = report.metadata_check) {
+    std::string outcome = "all in the store";
+    if (check->files_missing > 0)
+      outcome = std::to_string(check->files_missing) + " not in the store (see the warnings)";
+    else if (!check->remembered_from_utc.empty())
+      outcome +=
+          " (the same package and store as the check of " + check->remembered_from_utc + ": not read again)";
+    std::printf("  checked:   %llu file(s) the metadata references: %s\n",
+                static_cast<unsigned long long>(check->files_referenced), outcome.c_str());
   }
   if (report.dry_run) return;
   std::printf("  metadata:  %s (%s)\n", report.metadata_name.c_str(),

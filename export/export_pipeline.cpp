@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <ctime>
-#include <future>
 #include <limits>
 #include <map>
 
@@ -81,41 +80,22 @@ PinnedFile obtain_metadata(ExportRun& run) {
       fail(ExitCode::kOperational, options.metadata->string(),
            "cannot copy into the package: " + ec.message());
   }
-  auto checked = wsus::check_export_package(target);
-  if (!checked) {
-    Error error = checked.error();
-    error.code = ExitCode::kWsusutil;
-    throw AirgapError(error);
-  }
   PinnedFile pinned;
   pinned.name = target.filename().string();
   pinned.size = fs::file_size(target);
   pinned.sha256_hex = value_or_throw(sha256_file(target));
+  // Bytes an earlier metadata check read whole are a well-formed package: not inflated again.
+  if (!value_or_throw(run.ledger.knows_metadata_package(pinned.sha256_hex))) {
+    auto checked = wsus::check_export_package(target);
+    if (!checked) {
+      Error error = checked.error();
+      error.code = ExitCode::kWsusutil;
+      throw AirgapError(error);
+    }
+  }
   run.report.metadata_name = pinned.name;
   run.report.metadata_bytes = pinned.size;
   return pinned;
-}
-
-// The classic cause of "Failed to download" starts here: a server that downloads files only after
-// approval exports metadata for updates whose files it never fetched. Say so per update, before
-// anything is written, so the admin can approve and wait instead of carrying a package with holes.
-void report_source_gaps(ExportRun& run, Result<verify::GapReport> found) {
-  auto gaps = value_or_throw(std::move(found));
-  for (const auto& update : gaps.updates) {
-    std::string name = update.kb.empty() ? update.title : "KB" + update.kb + " " + update.title;
-    run.report.warnings.push_back(
-        name + " (" + update.update_id + "): " + std::to_string(update.files.size()) +
-        " file(s) the metadata references are not in " + run.options.content.string() +
-        "; approve the update on this server and let WSUS download them");
-  }
-  run.report.source_gaps = std::move(gaps.updates);
-  if (!run.report.source_gaps.empty() && run.options.require_complete) {
-    fail(ExitCode::kGaps, run.options.content.string(),
-         "lacks " + std::to_string(gaps.files_with_gaps) + " content file(s) that " +
-             std::to_string(run.report.source_gaps.size()) + " update(s) in the metadata need",
-         "approve those updates and wait for WSUS to download their files, or export without "
-         "--require-complete");
-  }
 }
 
 // A file whose bytes do not match its SHA-1 name would be refused by WSUS clients; never ship it.
@@ -259,18 +239,7 @@ state::RunRecord run_record(const ExportRun& run) {
 // the metadata's files against that one reading, then choose what to carry.
 Selection scan_and_choose(ExportRun& run, const std::optional<PinnedFile>& metadata) {
   const auto& options = run.options;
-  // Reading the metadata is CPU work and the scan is file-system work: run them side by side. The
-  // completeness check then looks each referenced file up in the scan, not on the disk again.
-  std::optional<fs::path> metadata_path;
-  if (metadata)
-    metadata_path = run.partial_dir / metadata->name;
-  else if (options.metadata)
-    metadata_path = *options.metadata;
-  std::future<Result<verify::ReferencedFiles>> referenced;
-  if (metadata_path) {
-    referenced = std::async(std::launch::async,
-                            [path = *metadata_path] { return verify::ReferencedFiles::read(path); });
-  }
+  MetadataCheck metadata_check(run, metadata);
   Progress scan_progress("hashing", 0, 0, options.show_progress);
   verify::ScanOptions scan_options;
   scan_options.rehash = options.rehash;
@@ -279,11 +248,8 @@ Selection scan_and_choose(ExportRun& run, const std::optional<PinnedFile>& metad
   selection.listing = value_or_throw(verify::scan_content_store(options.content, &run.ledger, scan_options));
   scan_progress.finish();
   refuse_unusable_source(options, selection.listing);
-  if (referenced.valid()) {
-    auto read = referenced.get();
-    report_source_gaps(run, read ? std::move(*read).check_against(selection.listing, {})
-                                 : Result<verify::GapReport>(std::unexpected(read.error())));
-  }
+  // The check looks each referenced file up in the scan, not on the disk again.
+  metadata_check.finish(selection.listing);
   run.report.files_hashed = selection.listing.hashed_files;
   run.report.files_from_cache = selection.listing.cached_files;
   for (const auto& foreign : selection.listing.foreign_files) {

@@ -47,6 +47,13 @@ struct ExportOptions {
   std::optional<fs::path> powershell;  // the PowerShell to run it with (default: Windows PowerShell 5.1)
 };
 
+// The completeness check of the metadata package's files against the scanned store, for the report.
+struct MetadataCheckSummary {
+  std::uint64_t files_referenced = 0;
+  std::uint64_t files_missing = 0;
+  std::string remembered_from_utc;  // set when an earlier check of the same package and store answered
+};
+
 // What the approvals file of a package holds, for the report.
 struct ApprovalsSummary {
   std::uint64_t groups = 0;
@@ -75,6 +82,7 @@ struct ExportReport {
   std::vector<std::string> warnings;
   std::vector<std::string> requested_missing;  // asked for by --receipt/--request, absent from the source
   std::uint64_t files_resent = 0;              // carried only because --receipt/--request asked for them
+  std::optional<MetadataCheckSummary> metadata_check;  // none when no metadata package was checked
   std::vector<verify::UpdateGap> source_gaps;  // updates whose files the metadata names but the source lacks
   std::vector<std::uint64_t> interrupted;      // sequences of earlier runs found killed, now recorded so
   std::vector<std::uint64_t> finished;  // recorded packages a killed run left unnamed, named by this run

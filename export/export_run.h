@@ -2,6 +2,7 @@
 // The export run's shared state and the choice of what travels (export/carry_choice.cpp), used by
 // the pipeline's steps in export/export_pipeline.cpp. Internal to wsa_export.
 
+#include <future>
 #include <map>
 #include <optional>
 #include <string>
@@ -14,6 +15,7 @@
 #include "manifest/trust.h"
 #include "state/ledger.h"
 #include "verify/content_store.h"
+#include "verify/gap_report.h"
 
 namespace wsa::exporting {
 
@@ -51,6 +53,30 @@ void read_receipt(ExportRun& run, const manifest::TrustStore* trust);
 // Reads the connected server's approvals (before wsusutil: a server the API cannot reach must not
 // cost an hour of export) and writes approvals.json into the package folder; nullopt with skip.
 std::optional<manifest::PinnedFile> write_approvals(ExportRun& run);
+// The completeness check of the metadata package against the scan (step 4, export/metadata_check.cpp):
+// begun before the scan, parsing the package on its own thread unless the ledger holds a check of these
+// very bytes; finished with the scan's listing. Gaps become warnings (kGaps with --require-complete);
+// a check that found everything is remembered by the package's SHA-256 and the listing's digest, and
+// an unchanged re-export with the same package takes its answer instead of parsing again.
+class MetadataCheck {
+ public:
+  // `pinned`: the package copied into the package folder; none in a dry run (then --metadata is read
+  // where it is, and nothing with --wsusutil).
+  MetadataCheck(ExportRun& run, const std::optional<manifest::PinnedFile>& pinned);
+  MetadataCheck(const MetadataCheck&) = delete;
+  MetadataCheck& operator=(const MetadataCheck&) = delete;
+  ~MetadataCheck();
+  // Fills run.report.metadata_check and source_gaps.
+  void finish(const verify::ContentListing& listing);
+
+ private:
+  ExportRun& run_;
+  fs::path package_;  // empty: nothing to check
+  std::string package_sha256_;
+  bool checked_before_ = false;
+  std::future<Result<verify::ReferencedFiles>> parsed_;
+};
+
 // Warns about every requested file the source cannot send, naming the update that needs it.
 void report_unavailable_requests(ExportRun& run, const std::vector<const verify::ContentFile*>& shippable);
 

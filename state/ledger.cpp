@@ -14,7 +14,8 @@ struct Ledger::Impl {
         shipped(file.db),
         resume(file.db),
         seen(file.db),
-        approvals(file.db) {}
+        approvals(file.db),
+        metadata_checks(file.db) {}
 
   // Held for the whole of every call: the connection is opened without SQLite's own mutex.
   std::mutex mutex;
@@ -25,6 +26,7 @@ struct Ledger::Impl {
   ImportResume resume;
   PackagesSeen seen;
   ApprovalRecord approvals;
+  MetadataChecks metadata_checks;
 };
 
 Result<Ledger> Ledger::open(const fs::path& file, LedgerAccess access) {
@@ -203,6 +205,22 @@ Result<std::vector<SourceFreshness>> Ledger::freshness() {
     sources.push_back(std::move(source));
   }
   return sources;
+}
+
+Result<std::optional<MetadataCheck>> Ledger::find_metadata_check(const std::string& package_sha256,
+                                                                 const std::string& listing_sha256) {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->metadata_checks.find(package_sha256, listing_sha256);
+}
+
+Result<bool> Ledger::knows_metadata_package(const std::string& package_sha256) {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->metadata_checks.knows_package(package_sha256);
+}
+
+Result<void> Ledger::record_metadata_check(const MetadataCheck& check) {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->metadata_checks.record(check);
 }
 
 Result<std::vector<AppliedApproval>> Ledger::applied_approvals() {

@@ -16,6 +16,7 @@
 #include "state/hash_cache.h"
 #include "state/import_resume.h"
 #include "state/ledger_file.h"
+#include "state/metadata_checks.h"
 #include "state/packages_seen.h"
 #include "state/run_journal.h"
 #include "state/shipped_set.h"
@@ -119,6 +120,13 @@ class Ledger {
                                    const std::vector<PlacedFile>& files);
   // Drops the package's resume rows (once it is applied they are never needed again).
   Result<void> forget_import_progress(const std::string& manifest_sha256);
+
+  // Metadata checks (schema 5): checks that found every file a metadata package references in a scan.
+  Result<std::optional<MetadataCheck>> find_metadata_check(const std::string& package_sha256,
+                                                           const std::string& listing_sha256);
+  // Whether some check read these package bytes whole (so they are a well-formed export package).
+  Result<bool> knows_metadata_package(const std::string& package_sha256);
+  Result<void> record_metadata_check(const MetadataCheck& check);
 
   // Approval sets (schema 4): what imports applied to the offline WSUS server's approvals.
   Result<std::vector<AppliedApproval>> applied_approvals();

@@ -103,14 +103,27 @@ CREATE TABLE applied_approvals (
   PRIMARY KEY (update_id, revision, group_id)) WITHOUT ROWID;
 )sql";
 
+// What schema 5 adds: the metadata checks that found a store complete, so an unchanged re-export does not
+// parse the same package again (state/metadata_checks.h).
+constexpr const char* kSchemaV5Additions = R"sql(
+CREATE TABLE metadata_checks (
+  package_sha256 TEXT NOT NULL,
+  listing_sha256 TEXT NOT NULL,
+  updates_read INTEGER NOT NULL,
+  updates_checked INTEGER NOT NULL,
+  files_checked INTEGER NOT NULL,
+  checked TEXT NOT NULL,
+  PRIMARY KEY (package_sha256, listing_sha256)) WITHOUT ROWID;
+)sql";
+
 // Each schema after 1, as what it adds to the one before: a new ledger runs them all after kSchema,
 // an older one those above its version. Additions only, so an older build's rows stay valid.
 struct SchemaStep {
   int version;
   const char* additions;
 };
-constexpr std::array<SchemaStep, 3> kSchemaSteps = {
-    {{2, kSchemaV2Additions}, {3, kSchemaV3Additions}, {4, kSchemaV4Additions}}};
+constexpr std::array<SchemaStep, 4> kSchemaSteps = {
+    {{2, kSchemaV2Additions}, {3, kSchemaV3Additions}, {4, kSchemaV4Additions}, {5, kSchemaV5Additions}}};
 static_assert(kSchemaSteps.back().version == kLedgerSchemaVersion, "every schema version has its step");
 
 // The oldest schema prepare_schema can migrate in place to kLedgerSchemaVersion.

@@ -16,7 +16,7 @@ namespace fs = boost::filesystem;
 // PRAGMA user_version of the schema this build writes; an older ledger (from schema 1) is migrated in
 // place when opened for writing (2 added the import resume tables, 3 the packages seen, 4 the approval
 // sets); a read-only open leaves it as it is. Newer ledgers are refused naming the schema they have.
-inline constexpr int kLedgerSchemaVersion = 4;
+inline constexpr int kLedgerSchemaVersion = 5;
 
 struct LedgerFile {
   sqlite::Database db;

@@ -355,6 +355,21 @@ std::string classification_name(const std::string& classification) {
   return classification;
 }
 
+std::string listing_digest(const ContentListing& listing) {
+  Sha256Hasher hasher;
+  for (const ContentFile& file : listing.files) {
+    // Each string ends with a NUL (content names never hold one), so no two listings run together.
+    hasher.update(file.path.c_str(), file.path.size() + 1);
+    hasher.update(file.found_as.c_str(), file.found_as.size() + 1);
+    std::array<unsigned char, 8> size{};
+    for (std::size_t i = 0; i < size.size(); ++i) size[i] = static_cast<unsigned char>(file.size >> (8 * i));
+    hasher.update(size.data(), size.size());
+    hasher.update(file.sha1.data(), file.sha1.size());
+    hasher.update(file.sha256.data(), file.sha256.size());
+  }
+  return hasher.finish_hex();
+}
+
 struct ReferencedFiles::Content {
   ReferencedContent referenced;
   std::string source;

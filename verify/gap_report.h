@@ -82,6 +82,11 @@ class ReferencedFiles {
   std::unique_ptr<Content> content_;
 };
 
+// A digest (SHA-256, hex) of every fact check_against can read from `listing`: each file's canonical
+// path, the name it was found as, its size and digests, in order. Two listings with one digest give
+// every package's check_against the same answer, so an export may remember a check that found all.
+std::string listing_digest(const ContentListing& listing);
+
 // Streams the metadata package once (bounded memory in its size; memory grows with the number of
 // distinct referenced files and of gaps only). Errors: the reader's (kWsusutil; kUnreadablePackage when
 // it read no update or no file, so a package it did not understand never reads as "no gaps") and I/O

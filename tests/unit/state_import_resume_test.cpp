@@ -58,7 +58,8 @@ TEST_CASE("a schema 1 ledger is migrated in place to the current schema, keeping
   // What a schema-1 ledger looks like: the same, without the resume tables.
   raw_sql(file,
           "DROP TABLE import_verified_volumes; DROP TABLE import_placed_files; DROP TABLE packages_seen; "
-          "DROP TABLE approval_sets; DROP TABLE applied_approvals; PRAGMA user_version = 1");
+          "DROP TABLE approval_sets; DROP TABLE applied_approvals; DROP TABLE metadata_checks; "
+          "PRAGMA user_version = 1");
   REQUIRE(user_version(file) == 1);
 
   auto ledger = open_ledger(file);
@@ -86,8 +87,8 @@ TEST_CASE("a schema 2 ledger is read as it is when opened read-only and migrated
     REQUIRE(ledger.finish_run(run_id, RunStatus::kSucceeded, "abc", "done", 1, 2).has_value());
   }
   raw_sql(file,
-          "DROP TABLE packages_seen; DROP TABLE approval_sets; DROP TABLE applied_approvals; PRAGMA "
-          "user_version = 2");
+          "DROP TABLE packages_seen; DROP TABLE approval_sets; DROP TABLE applied_approvals; "
+          "DROP TABLE metadata_checks; PRAGMA user_version = 2");
 
   {
     auto read_only = Ledger::open(file, LedgerAccess::kReadOnly);
