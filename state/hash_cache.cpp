@@ -28,11 +28,19 @@ Result<std::optional<CachedHash>> HashCache::find(const std::string& path) {
   return std::optional<CachedHash>(read_hash(*statement, 0));
 }
 
-Result<void> HashCache::each(const std::function<void(const std::string& path, const CachedHash&)>& visit) {
-  // The primary key of a WITHOUT ROWID table is its order: ORDER BY path costs no sort.
-  auto statement =
-      db_->prepare("SELECT path, size, mtime_ns, file_id, sha256, sha1 FROM hash_cache ORDER BY path");
+Result<void> HashCache::each(const std::function<void(const std::string& path, const CachedHash&)>& visit,
+                             std::string_view under) {
+  // The primary key of a WITHOUT ROWID table is its order: ORDER BY path costs no sort, and a prefix is
+  // a range of it: from `under` up to (not including) `under` with its last byte one higher.
+  std::string end(under);
+  while (!end.empty() && static_cast<unsigned char>(end.back()) == 0xFF) end.pop_back();
+  if (!end.empty()) end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
+  auto statement = db_->prepare(
+      end.empty() ? "SELECT path, size, mtime_ns, file_id, sha256, sha1 FROM hash_cache ORDER BY path"
+                  : "SELECT path, size, mtime_ns, file_id, sha256, sha1 FROM hash_cache "
+                    "WHERE path >= ?1 AND path < ?2 ORDER BY path");
   if (!statement) return std::unexpected(statement.error());
+  if (!end.empty()) statement->bind(under, end);
   return statement->each_row("read the hash cache", [&](const sqlite::Statement& row) {
     visit(row.get<std::string>(0), read_hash(row, 1));
   });

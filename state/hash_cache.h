@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -29,9 +30,11 @@ class HashCache {
   explicit HashCache(sqlite::Database& db) : db_(&db) {}
 
   Result<std::optional<CachedHash>> find(const std::string& path);
-  // Every entry in ascending byte-wise path order, in one query: a re-scan of 100,000 files must pay
-  // neither a query per file nor a copy of the whole cache in memory.
-  Result<void> each(const std::function<void(const std::string& path, const CachedHash&)>& visit);
+  // Every entry (or every one whose path starts with `under`) in ascending byte-wise path order, in one
+  // query: a re-scan of 100,000 files must pay neither a query per file nor a copy of the whole cache in
+  // memory.
+  Result<void> each(const std::function<void(const std::string& path, const CachedHash&)>& visit,
+                    std::string_view under = {});
   // Inserts or replaces every entry in one transaction.
   Result<void> store(const std::vector<std::pair<std::string, CachedHash>>& entries);
   // Removes every entry whose path `keep` rejects, in one transaction.

@@ -86,9 +86,9 @@ Result<std::optional<CachedHash>> Ledger::cached_hash(const std::string& path) {
 }
 
 Result<void> Ledger::each_cached_hash(
-    const std::function<void(const std::string& path, const CachedHash&)>& visit) {
+    const std::function<void(const std::string& path, const CachedHash&)>& visit, std::string_view under) {
   std::lock_guard lock(impl_->mutex);
-  return impl_->hashes.each(visit);
+  return impl_->hashes.each(visit, under);
 }
 
 Result<void> Ledger::store_hashes(const std::vector<std::pair<std::string, CachedHash>>& entries) {

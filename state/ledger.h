@@ -85,9 +85,11 @@ class Ledger {
 
   // Hash cache, keyed by canonical content path.
   Result<std::optional<CachedHash>> cached_hash(const std::string& path);
-  // Every hash-cache entry in ascending byte-wise path order, in one query (a re-scan of 100,000 files
-  // must not pay a query, and its file locks, per file) and without a copy of the cache in memory.
-  Result<void> each_cached_hash(const std::function<void(const std::string& path, const CachedHash&)>& visit);
+  // Every hash-cache entry (or those whose path starts with `under`, such as "AB/") in ascending
+  // byte-wise path order, in one query (a re-scan of 100,000 files must not pay a query, and its file
+  // locks, per file) and without a copy of the cache in memory.
+  Result<void> each_cached_hash(const std::function<void(const std::string& path, const CachedHash&)>& visit,
+                                std::string_view under = {});
   // Inserts or replaces every entry in one transaction.
   Result<void> store_hashes(const std::vector<std::pair<std::string, CachedHash>>& entries);
   // Removes every entry whose path `keep` rejects, in one transaction.

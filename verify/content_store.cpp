@@ -30,11 +30,36 @@ constexpr std::chrono::seconds kCacheBatchInterval{2};
 struct FolderScan {
   std::vector<ContentFile> files;  // sorted by canonical path
   std::vector<fs::path> foreign;
+  std::uint64_t cached = 0;  // files the hash cache vouched for
 };
 
+// The quick check, against the cache's rows for one folder read in path order beside the folder's
+// sorted files: one pass, no copy of the cache in memory. Same size and time (and file id where both
+// know it) means same bytes.
+Result<void> apply_cache(state::Ledger& cache, const std::string& folder, FolderScan& scan) {
+  auto& files = scan.files;
+  std::size_t next = 0;
+  return cache.each_cached_hash(
+      [&](const std::string& path, const state::CachedHash& hash) {
+        while (next < files.size() && files[next].path < path) ++next;
+        if (next == files.size() || files[next].path != path) return;
+        ContentFile& file = files[next];
+        if (hash.size != file.size || hash.mtime_ns != file.mtime_ns ||
+            (hash.file_id && file.file_id && *hash.file_id != *file.file_id)) {
+          return;
+        }
+        // A row whose digests do not decode is not believed: the file is hashed again.
+        if (!from_hex_into(hash.sha256_hex, file.sha256) || !from_hex_into(hash.sha1_hex, file.sha1)) return;
+        file.from_cache = true;
+        ++scan.cached;
+      },
+      to_upper_ascii(folder) + "/");  // canonical paths name their folder in upper case
+}
+
 // A re-scan of an unchanged tree is nothing but this: one listing per folder and one stat per content
-// file, relative to the open folder (platform::list_folder).
-Result<FolderScan> scan_folder(const fs::path& root, const std::string& folder) {
+// file, relative to the open folder (platform::list_folder), then that folder's rows of the hash cache
+// (while another thread lists the next folder: the ledger serves one thread at a time).
+Result<FolderScan> scan_folder(const fs::path& root, const std::string& folder, state::Ledger* cache) {
   FolderScan scan;
   const fs::path folder_path = root / folder;
   auto is_content_name = [&folder](std::string_view name) {
@@ -60,14 +85,18 @@ Result<FolderScan> scan_folder(const fs::path& root, const std::string& folder) 
   }
   std::sort(scan.files.begin(), scan.files.end(),
             [](const ContentFile& a, const ContentFile& b) { return a.path < b.path; });
+  if (cache != nullptr) {
+    if (auto applied = apply_cache(*cache, folder, scan); !applied) return std::unexpected(applied.error());
+  }
   return scan;
 }
 
 // WsusContent is flat: two-character folders holding the files. Anything else is not WSUS content
 // and is reported rather than carried. The folders are listed on `threads` threads and joined in
-// name order, so the result does not depend on the number of threads or on the listing order.
-Result<std::vector<ContentFile>> walk(const fs::path& root, std::vector<fs::path>* foreign,
-                                      unsigned threads) {
+// name order, so the result does not depend on the number of threads or on the listing order. With a
+// cache, files it vouches for carry their digests and `cached` counts them.
+Result<std::vector<ContentFile>> walk(const fs::path& root, std::vector<fs::path>* foreign, unsigned threads,
+                                      state::Ledger* cache = nullptr, std::uint64_t* cached = nullptr) {
   boost::system::error_code ec;
   if (!fs::is_directory(root, ec)) {
     return make_error(ExitCode::kOperational, root.string(), "is not a folder (or cannot be read)",
@@ -92,7 +121,7 @@ Result<std::vector<ContentFile>> walk(const fs::path& root, std::vector<fs::path
 
   std::vector<FolderScan> scans(folders.size());
   auto listed = parallel_for(folders.size(), threads, [&](std::size_t i) -> Result<void> {
-    auto scan = scan_folder(root, folders[i]);
+    auto scan = scan_folder(root, folders[i], cache);
     if (!scan) return std::unexpected(scan.error());
     scans[i] = std::move(*scan);
     return {};
@@ -100,7 +129,10 @@ Result<std::vector<ContentFile>> walk(const fs::path& root, std::vector<fs::path
   if (!listed) return std::unexpected(listed.error());
 
   std::size_t total = 0;
-  for (const auto& scan : scans) total += scan.files.size();
+  for (const auto& scan : scans) {
+    total += scan.files.size();
+    if (cached != nullptr) *cached += scan.cached;
+  }
   std::vector<ContentFile> found;
   found.reserve(total);
   if (foreign != nullptr) *foreign = std::move(foreign_top);
@@ -122,26 +154,6 @@ Result<std::vector<ContentFile>> walk(const fs::path& root, std::vector<fs::path
         "keep one of them: WSUS on Windows sees only one");
   }
   return found;
-}
-
-// The quick check, against the cache read in path order beside the sorted listing: one pass, no copy
-// of the cache in memory. Same size and time (and file id where both know it) means same bytes.
-Result<void> apply_cache(state::Ledger& cache, ContentListing& listing) {
-  auto& files = listing.files;
-  std::size_t next = 0;
-  return cache.each_cached_hash([&](const std::string& path, const state::CachedHash& hash) {
-    while (next < files.size() && files[next].path < path) ++next;
-    if (next == files.size() || files[next].path != path) return;
-    ContentFile& file = files[next];
-    if (hash.size != file.size || hash.mtime_ns != file.mtime_ns ||
-        (hash.file_id && file.file_id && *hash.file_id != *file.file_id)) {
-      return;
-    }
-    // A row whose digests do not decode is not believed: the file is hashed again.
-    if (!from_hex_into(hash.sha256_hex, file.sha256) || !from_hex_into(hash.sha1_hex, file.sha1)) return;
-    file.from_cache = true;
-    ++listing.cached_files;
-  });
 }
 
 }  // namespace
@@ -209,13 +221,11 @@ Result<ContentListing> scan_content_store(const fs::path& root, state::Ledger* c
                                           const ScanOptions& options) {
   ContentListing listing;
   listing.root = root;
-  auto found = walk(root, &listing.foreign_files, options.threads);
+  auto found = walk(root, &listing.foreign_files, options.threads, options.rehash ? nullptr : cache,
+                    &listing.cached_files);
   if (!found) return std::unexpected(found.error());
   listing.files = std::move(*found);
   for (const auto& file : listing.files) listing.total_bytes += file.size;
-  if (cache != nullptr && !options.rehash) {
-    if (auto applied = apply_cache(*cache, listing); !applied) return std::unexpected(applied.error());
-  }
   std::vector<std::size_t> to_hash;
   std::uint64_t bytes_to_hash = 0;
   for (std::size_t i = 0; i < listing.files.size(); ++i) {

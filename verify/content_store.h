@@ -63,8 +63,9 @@ struct ScanOptions {
   Progress* progress = nullptr;
 };
 
-// Lists, and hashes what the cache cannot vouch for. With a ledger, reads its hash cache in path order
-// beside the sorted listing (never loaded whole) and stores what it hashed. The listing is the same
+// Lists, and hashes what the cache cannot vouch for. With a ledger, reads its hash cache folder by
+// folder in path order beside each sorted folder listing, on the listing threads (never loaded whole),
+// and stores what it hashed. The listing is the same
 // whatever the number of threads. A missing or unreadable folder is an error naming it.
 Result<ContentListing> scan_content_store(const fs::path& root, state::Ledger* cache,
                                           const ScanOptions& options);

@@ -295,6 +295,12 @@ TEST_CASE(
   }));
   CHECK(visited == sorted);
 
+  // One folder's rows: exactly those under "0A/", in order (not "0a/", not "A0/").
+  visited.clear();
+  REQUIRE(ledger.each_cached_hash(
+      [&](const std::string& path, const CachedHash&) { visited.push_back(path); }, "0A/"));
+  CHECK(visited == std::vector<std::string>{"0A/A.cab", "0A/B.exe"});
+
   std::vector<std::pair<std::string, std::string>> pairs;
   REQUIRE(ledger.each_shipped(
       [&](const std::string& path, const std::string& sha256) { pairs.emplace_back(path, sha256); }));
