@@ -6,7 +6,10 @@
 # Timed, on the `files` tree with a filled hash cache and warm page cache, each measured three times
 # back to back with its peer (the best of three is printed: the machine may be shared):
 #   - `export --dry-run` with --wsusutil: the re-scan alone (a dry run never starts wsusutil);
-#   - `export --dry-run --metadata`: the re-scan plus the check of every file the metadata references;
+#   - `export --dry-run --metadata`: the re-scan plus the check of every file the metadata references
+#     (remembered: the first export checked the same package against the same store);
+#   - the same with a package of other bytes and the same content (recompressed at another gzip level
+#     each round, as a fresh wsusutil export would be): the package is parsed and every file checked;
 #   - a real `export --metadata` of the unchanged tree (writes a package that carries nothing);
 #   - `rsync -a` with nothing to do, the peer of all three.
 # Memory, on a tree of each of `memory-sizes` files (/usr/bin/time -v, maximum resident set size): the
@@ -85,19 +88,23 @@ count=$(find "$dir/src" -type f | wc -l)
 echo "re-scan: $count files, $(($(du -sb "$dir/src" | cut -f1) / 1048576)) MiB, $(nproc) cores"
 rsync -a "$dir/src/" "$dir/copy/"  # the set-up: the measured rsync runs find nothing to do
 export WSUSUTIL_SIM_CATALOG="$dir/catalog.json" WSUSUTIL_SIM_STATE="$dir/sim-state.json"
-rsync_runs=() scan_runs=() check_runs=() real_runs=()
+rsync_runs=() scan_runs=() check_runs=() fresh_runs=() real_runs=()
 for round in 1 2 3; do
+  gzip -dc "$metadata" | gzip -c "-$((round + 1))" >"$dir/fresh-$round.xml.gz"
   rsync_runs+=("$(seconds rsync -a "$dir/src/" "$dir/copy/")")
   # shellcheck disable=SC2046
   scan_runs+=("$(seconds "$tool" export $(export_args "$dir") --wsusutil "$sim" --dry-run)")
   # shellcheck disable=SC2046
   check_runs+=("$(seconds "$tool" export $(export_args "$dir") --metadata "$metadata" --dry-run)")
   # shellcheck disable=SC2046
+  fresh_runs+=("$(seconds "$tool" export $(export_args "$dir") --metadata "$dir/fresh-$round.xml.gz" --dry-run)")
+  # shellcheck disable=SC2046
   real_runs+=("$(seconds "$tool" export $(export_args "$dir") --metadata "$metadata")")
 done
 t_rsync=$(least "${rsync_runs[@]}")
 t_scan=$(least "${scan_runs[@]}")
 t_check=$(least "${check_runs[@]}")
+t_fresh=$(least "${fresh_runs[@]}")
 t_real=$(least "${real_runs[@]}")
 # shellcheck disable=SC2046
 cached=$("$tool" export $(export_args "$dir") --metadata "$metadata" --dry-run --json |
@@ -105,8 +112,11 @@ cached=$("$tool" export $(export_args "$dir") --metadata "$metadata" --dry-run -
 printf '%-46s %7s s   (best of 3: %s)\n' "rsync -a, nothing to do" "$t_rsync" "${rsync_runs[*]}"
 printf '%-46s %7s s   %5sx rsync -a (target 1.0x; %s files from cache)\n' \
   "wsus-airgap export --dry-run (re-scan alone)" "$t_scan" "$(ratio "$t_scan" "$t_rsync")" "$cached"
-printf '%-46s %7s s   %5sx rsync -a (target 1.5x)\n' \
+printf '%-46s %7s s   %5sx rsync -a (target 1.5x; the check remembered)\n' \
   "wsus-airgap export --dry-run --metadata" "$t_check" "$(ratio "$t_check" "$t_rsync")"
+printf '%-46s %7s s   %5sx rsync -a (a new package: parsed, %s MiB of XML)\n' \
+  "  the same, a new package of that content" "$t_fresh" "$(ratio "$t_fresh" "$t_rsync")" \
+  "$(($(gzip -dc "$metadata" | wc -c) / 1048576))"
 printf '%-46s %7s s   %5sx rsync -a (writes a package that carries nothing)\n' \
   "wsus-airgap export --metadata (real, unchanged)" "$t_real" "$(ratio "$t_real" "$t_rsync")"
 if command -v strace >/dev/null; then
