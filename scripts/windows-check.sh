@@ -16,15 +16,18 @@ done
 mkdir "$headers/openssl"
 ln -s /usr/include/openssl/* /usr/include/x86_64-linux-gnu/openssl/* "$headers/openssl/" 2>/dev/null || true
 
+# One compiler per core; each failure names its source.
+check_one() {
+  "$compiler" -std=c++23 -fsyntax-only -Wall -Wextra -I. -Ibuild/generated -isystem "$headers" \
+    -DUNICODE -D_UNICODE -DNOMINMAX -DWIN32_LEAN_AND_MEAN -D_WIN32_WINNT=0x0A00 \
+    -DBOOST_FILESYSTEM_NO_DEPRECATED -DBOOST_ALL_NO_LIB -DFMT_HEADER_ONLY "$1" ||
+    { echo "windows-check: $1 does not compile for Windows"; return 1; }
+}
+export -f check_one
+export compiler headers
 failed=0
-for source in $(git ls-files 'common/*.cpp' 'wsus/*.cpp' 'manifest/*.cpp' 'state/*.cpp' 'verify/*.cpp' \
-                  'export/*.cpp' 'import/*.cpp' 'report/*.cpp' 'cli/*.cpp' | grep -v platform_posix); do
-  if ! "$compiler" -std=c++23 -fsyntax-only -Wall -Wextra -I. -Ibuild/generated -isystem "$headers" \
-      -DUNICODE -D_UNICODE -DNOMINMAX -DWIN32_LEAN_AND_MEAN -D_WIN32_WINNT=0x0A00 \
-      -DBOOST_FILESYSTEM_NO_DEPRECATED -DBOOST_ALL_NO_LIB -DFMT_HEADER_ONLY "$source"; then
-    echo "windows-check: $source does not compile for Windows"
-    failed=1
-  fi
-done
+git ls-files 'common/*.cpp' 'wsus/*.cpp' 'manifest/*.cpp' 'state/*.cpp' 'verify/*.cpp' 'export/*.cpp' \
+    'import/*.cpp' 'report/*.cpp' 'cli/*.cpp' | grep -v platform_posix |
+  xargs -P "$(nproc)" -I{} bash -c 'check_one "$1"' _ {} || failed=1
 [ "$failed" -eq 0 ] && echo "windows-check: every product source compiles for Windows (MinGW-w64, syntax only)"
 exit "$failed"
