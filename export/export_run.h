@@ -65,7 +65,6 @@ class MetadataCheck {
   MetadataCheck(ExportRun& run, const std::optional<manifest::PinnedFile>& pinned);
   MetadataCheck(const MetadataCheck&) = delete;
   MetadataCheck& operator=(const MetadataCheck&) = delete;
-  ~MetadataCheck();
   // Fills run.report.metadata_check and source_gaps.
   void finish(const verify::ContentListing& listing);
 
@@ -74,6 +73,8 @@ class MetadataCheck {
   fs::path package_;  // empty: nothing to check
   std::string package_sha256_;
   bool checked_before_ = false;
+  // std::async's future waits for its thread when destroyed: a failed scan never leaves the parse
+  // running over a package folder being removed.
   std::future<Result<verify::ReferencedFiles>> parsed_;
 };
 

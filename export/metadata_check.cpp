@@ -55,10 +55,6 @@ MetadataCheck::MetadataCheck(ExportRun& run, const std::optional<manifest::Pinne
   }
 }
 
-MetadataCheck::~MetadataCheck() {
-  if (parsed_.valid()) parsed_.wait();  // an error elsewhere: never leave the thread reading a removed file
-}
-
 void MetadataCheck::finish(const verify::ContentListing& listing) {
   if (package_.empty()) return;
   const std::string listing_sha256 = verify::listing_digest(listing);
