@@ -306,13 +306,14 @@ ImportReport run_import(const ImportOptions& options) {
   mirror_options.purge = options.purge;
   mirror_options.force = options.force_mirror;
   mirror_options.max_delete = options.max_delete;
-  std::optional<MirrorPlan> mirror_plan;
-  const PendingPackage* mirror_base = nullptr;
-  if (options.mirror) mirror_plan = plan_mirror_run(options, pending, mirror_options, report, mirror_base);
-
-  // The checks below (the gaps after each package, the receipt's digest) share one StoreListing: each
+  // The mirror plan, the gaps after each package and the receipt's digest share one StoreListing: each
   // reads the names again, but a file is stat'ed at most once per run, and one this run placed not at all.
   verify::StoreListing store(options.content);
+  std::optional<MirrorPlan> mirror_plan;
+  const PendingPackage* mirror_base = nullptr;
+  if (options.mirror)
+    mirror_plan = plan_mirror_run(options, pending, store, mirror_options, report, mirror_base);
+
   for (const auto& package : pending) {
     if (package.verdict == verify::OrderVerdict::kAlreadyApplied) {
       report.packages.push_back(outcome_of(package, PackageResult::kAlreadyApplied));

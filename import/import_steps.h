@@ -66,12 +66,13 @@ void check_gaps(const verify::VerifiedPackage& package, verify::StoreListing& st
 
 // --- import/mirror_run.cpp ---
 
-// Plans the removals against the newest package applied (in this run or before); `base` is set to it.
-// Refuses packages of several sources (kUsage); sets report.mirror (with a note when nothing is mirrored).
+// Plans the removals against the newest package applied (in this run or before), from a new listing of
+// `store`; `base` is set to that package. Refuses packages of several sources (kUsage); sets
+// report.mirror (with a note when nothing is mirrored).
 std::optional<MirrorPlan> plan_mirror_run(const ImportOptions& options,
                                           const std::vector<PendingPackage>& pending,
-                                          MirrorOptions& mirror_options, ImportReport& report,
-                                          const PendingPackage*& base);
+                                          verify::StoreListing& store, MirrorOptions& mirror_options,
+                                          ImportReport& report, const PendingPackage*& base);
 // Applies the plan as a run of its own in the journal (mode "mirror"): failed when it fails halfway.
 MirrorResult apply_recorded_mirror(const MirrorPlan& plan, const PendingPackage& base,
                                    const ImportOptions& options, const MirrorOptions& mirror_options,

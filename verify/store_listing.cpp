@@ -62,12 +62,12 @@ Result<FolderListing> list_one(const fs::path& root, const std::string& folder,
   return listing;
 }
 
-fs::path disk_path(const fs::path& root, const ListedFile& file) {
-  const std::string& relative = file.spelled();
+}  // namespace
+
+fs::path ListedFile::disk_path(const fs::path& root) const {
+  const std::string& relative = spelled();
   return root / relative.substr(0, 2) / relative.substr(3);
 }
-
-}  // namespace
 
 void StoreListing::add_known(std::vector<ListedFile> placed) {
   std::vector<ListedFile> merged;
@@ -128,8 +128,8 @@ Result<void> StoreListing::list() {
                                       [](const auto& a, const auto& b) { return a.path == b.path; });
   if (duplicate != found.end()) {
     return make_error(
-        ExitCode::kOperational, disk_path(root_, *duplicate).string(),
-        "has the same name, ignoring case, as " + disk_path(root_, *std::next(duplicate)).string(),
+        ExitCode::kOperational, duplicate->disk_path(root_).string(),
+        "has the same name, ignoring case, as " + std::next(duplicate)->disk_path(root_).string(),
         "keep one of them: WSUS on Windows sees only one");
   }
   files_ = std::move(found);

@@ -26,6 +26,8 @@ struct ListedFile {
   std::uint64_t size = 0;
 
   const std::string& spelled() const { return found_as.empty() ? path : found_as; }
+  // Where the file is under the store's root (case as found).
+  fs::path disk_path(const fs::path& root) const;
 };
 
 // What a listing says of one name in one folder, both as the disk spells them.
