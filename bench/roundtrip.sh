@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Times export, verify and import of generated WsusContent trees against cp -a (then sync),
 # rsync -a --fsync and sha256sum over the same trees, in one run, back to back, and prints each ratio
-# (lower is better for wsus-airgap), the bytes the import read as a multiple of the volumes' size and
-# the import's peak memory.
+# (lower is better for wsus-airgap), the bytes the import read as a multiple of the volumes' size, the
+# import's stat calls per content file (strace -c -f, untimed) and its peak memory (/usr/bin/time -v).
 #   bench/roundtrip.sh [files] [max-file-size] [small-files] [small-max-size] [build-dir]
 #   defaults: 5000 files up to 16M (about 1.9 GiB; 14M gives 1.4 GiB), then 100000 files up to 8K
 #   (about 500 MiB);
@@ -93,6 +93,18 @@ run_tree() {
       --state "$tree/import.sqlite" --wsusutil "$sim" >/dev/null
     volume_read=$(sed -n 's/.*) *= *\([0-9][0-9]*\)$/\1/p' "$tree/strace.txt" | awk '{s += $1} END {printf "%.0f", s}')
   fi
+  # The stat-family calls of a third import into an empty folder (strace -c -f, untimed): placement's
+  # one look at each file it placed, then listings (gap check, receipt) that stat no placed file.
+  local stats=0
+  if command -v strace >/dev/null; then
+    rm -rf "$tree/dst" "$tree/import.sqlite" "$tree/wsus-airgap-verified" "$tree/sim-state.json"
+    mkdir -p "$tree/dst"
+    strace -c -f -o "$tree/strace-stat.txt" \
+      "$tool" import --media "$tree/media" --content "$tree/dst" --trust "$tree/key.pub" \
+      --state "$tree/import.sqlite" --wsusutil "$sim" >/dev/null
+    stats=$(awk '$NF ~ /^(newfstatat|fstatat64|statx|stat|lstat|fstat|stat64|lstat64)$/ {n += $4} END {print n + 0}' \
+      "$tree/strace-stat.txt")
+  fi
   # A run that never reached its last step (it failed: see its exit above) leaves no counters: 0.
   rchar=$(sed -n 's/^rchar: //p' "$work/import-io.txt" 2>/dev/null || true)
   read_bytes=$(sed -n 's/^read_bytes: //p' "$work/import-io.txt" 2>/dev/null || true)
@@ -112,6 +124,8 @@ run_tree() {
     "$(ratio "$volume_read" "$volume_bytes")"
   printf '%-34s %8s MiB read in all (/proc rchar, %sx the volumes), %s MiB from storage (read_bytes)\n' \
     "import bytes read, all files" "$(mib "$rchar")" "$(ratio "$rchar" "$volume_bytes")" "$(mib "$read_bytes")"
+  printf '%-34s %8s     (%s per content file, import into an empty folder; strace -c -f)\n' \
+    "import stat calls" "$stats" "$(awk "BEGIN{printf \"%.2f\", $stats / ($n > 0 ? $n : 1)}")"
   printf '%-34s %8s MiB peak RSS of the import process (VmHWM); %s MiB of it or wsusutil, the larger (time -v)\n' \
     "import memory" "$(awk "BEGIN{printf \"%.0f\", $own_kib / 1024}")" "$(awk "BEGIN{printf \"%.0f\", $rss_kib / 1024}")"
   rm -rf "$tree"

@@ -57,7 +57,8 @@ inline constexpr std::uint64_t kPlacementBatchBytes = std::uint64_t{1} << 30;
 // whose bytes differ from the inventory, or any volume whose digest differs from the manifest's;
 // then nothing has moved into XX/ and the staging folder is gone. With `resume`, files an interrupted
 // run placed are drained from the tar stream without being written, and every file placed or found
-// intact is recorded in batches.
+// intact is recorded in batches. On success every carried inventory file is in `content` under its
+// canonical path with the inventory's size (the checks after placement rely on it).
 Result<Placement> place_content(const verify::VerifiedPackage& package, const fs::path& content,
                                 Progress* progress, PlacementResume* resume = nullptr);
 

@@ -4,8 +4,8 @@
 #include <map>
 
 #include "manifest/inventory.h"
-#include "verify/content_store.h"
 #include "verify/gap_report.h"
+#include "verify/store_listing.h"
 
 namespace wsa::importing {
 
@@ -14,8 +14,7 @@ namespace {
 // Every inventory file must be on disk with its size once content is placed; what is not becomes a
 // gap the offline server's console would later show as "Failed to download".
 std::vector<manifest::MissingFile> find_missing(const verify::VerifiedPackage& package,
-                                                const fs::path& content) {
-  auto present = value_or_throw(verify::list_content_store(content, nullptr));
+                                                const std::vector<verify::ListedFile>& present) {
   auto inventory = value_or_throw(manifest::InventoryReader::open(package.inventory));
   std::vector<manifest::MissingFile> missing;
   auto disk = present.begin();
@@ -34,14 +33,15 @@ std::vector<manifest::MissingFile> find_missing(const verify::VerifiedPackage& p
 
 // Names the updates that need the missing files, and adds the files the metadata references that the
 // inventory never listed (the export server lacks them too, but WSUS here will still want them).
-std::optional<verify::GapReport> name_updates(const verify::VerifiedPackage& package, const fs::path& content,
-                                              state::Ledger& ledger,
+std::optional<verify::GapReport> name_updates(const verify::VerifiedPackage& package,
+                                              const verify::StoreListing& store, state::Ledger& ledger,
                                               std::vector<manifest::MissingFile>& missing) {
   if (!package.metadata) return std::nullopt;
   verify::GapOptions options;
   options.ledger = &ledger;
+  options.listing = &store;
   // Best effort: the package is applied by now, and a report without titles beats a run marked failed.
-  auto found_gaps = verify::find_gaps(content, *package.metadata, options);
+  auto found_gaps = verify::find_gaps(store.root(), *package.metadata, options);
   // Except a package the reader understood nothing of: that must never pass as "nothing missing".
   if (!found_gaps && found_gaps.error().code == ExitCode::kUnreadablePackage)
     throw AirgapError(found_gaps.error());
@@ -68,11 +68,13 @@ std::optional<verify::GapReport> name_updates(const verify::VerifiedPackage& pac
 }  // namespace
 
 // What the offline server still lacks once a package is in: its inventory against the disk, then
-// the metadata, which also names the updates ("Failed to download" in the console).
-void check_gaps(const verify::VerifiedPackage& package, const fs::path& content, state::Ledger& ledger,
+// the metadata, which also names the updates ("Failed to download" in the console). Both read one
+// listing of the store made now, after placement, so a file missing from the disk is seen as missing.
+void check_gaps(const verify::VerifiedPackage& package, verify::StoreListing& store, state::Ledger& ledger,
                 ImportReport& report) {
-  report.missing = find_missing(package, content);
-  report.gaps = name_updates(package, content, ledger, report.missing);
+  value_or_throw(store.list());
+  report.missing = find_missing(package, store.files());
+  report.gaps = name_updates(package, store, ledger, report.missing);
 }
 
 }  // namespace wsa::importing

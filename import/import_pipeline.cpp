@@ -92,6 +92,18 @@ void record_carried(const verify::VerifiedPackage& package, state::Ledger& ledge
   value_or_throw(ledger.record_shipped(package.manifest.sequence, batch));
 }
 
+// Placement leaves every carried file under its canonical name with the inventory's size (written and
+// checked by hash, found intact, or placed by an interrupted run and unchanged since): the checks after
+// it take those facts instead of looking at each file again.
+std::vector<verify::ListedFile> carried_files(const verify::VerifiedPackage& package) {
+  auto inventory = value_or_throw(manifest::InventoryReader::open(package.inventory));
+  std::vector<verify::ListedFile> files;
+  while (auto entry = value_or_throw(inventory.next())) {
+    if (entry->carried) files.push_back({std::move(entry->path), {}, entry->size});
+  }
+  return files;
+}
+
 std::vector<std::string> carried_not_here(const verify::VerifiedPackage& package, const fs::path& content) {
   auto inventory = value_or_throw(manifest::InventoryReader::open(package.inventory));
   std::vector<std::string> paths;
@@ -118,7 +130,8 @@ PackageOutcome outcome_of(const PendingPackage& package, PackageResult result) {
 }
 
 PackageOutcome apply_package(const ImportOptions& options, state::Ledger& ledger,
-                             const PendingPackage& package, ImportReport& report) {
+                             const PendingPackage& package, verify::StoreListing& store,
+                             ImportReport& report) {
   const auto& m = package.verified.manifest;
   const auto& sha = package.verified.manifest_sha256;
   PackageOutcome outcome = outcome_of(package, PackageResult::kApplied);
@@ -165,6 +178,7 @@ PackageOutcome apply_package(const ImportOptions& options, state::Ledger& ledger
     outcome.volumes_skipped = placement.volumes_skipped;
     run.count(outcome.files_placed, outcome.bytes_placed);
     record_carried(package.verified, ledger);
+    store.add_known(carried_files(package.verified));
 
     // Metadata last, and only from a package whose signature was checked (its verified copy).
     if (!options.no_metadata_import && package.verified.metadata) {
@@ -174,7 +188,7 @@ PackageOutcome apply_package(const ImportOptions& options, state::Ledger& ledger
       outcome.metadata_imported = true;
       reached_step("metadata-imported");
     }
-    check_gaps(package.verified, options.content, ledger, report);
+    check_gaps(package.verified, store, ledger, report);
     auto status = report.missing.empty() ? state::RunStatus::kSucceeded : state::RunStatus::kGapsRemain;
     std::string message = "placed " + std::to_string(outcome.files_placed) + " file(s)";
     if (outcome.resumed) message += " (resumed: " + std::to_string(outcome.files_skipped) + " placed before)";
@@ -292,16 +306,20 @@ ImportReport run_import(const ImportOptions& options) {
   mirror_options.purge = options.purge;
   mirror_options.force = options.force_mirror;
   mirror_options.max_delete = options.max_delete;
+  // The mirror plan, the gaps after each package and the receipt's digest share one StoreListing: each
+  // reads the names again, but a file is stat'ed at most once per run, and one this run placed not at all.
+  verify::StoreListing store(options.content);
   std::optional<MirrorPlan> mirror_plan;
   const PendingPackage* mirror_base = nullptr;
-  if (options.mirror) mirror_plan = plan_mirror_run(options, pending, mirror_options, report, mirror_base);
+  if (options.mirror)
+    mirror_plan = plan_mirror_run(options, pending, store, mirror_options, report, mirror_base);
 
   for (const auto& package : pending) {
     if (package.verdict == verify::OrderVerdict::kAlreadyApplied) {
       report.packages.push_back(outcome_of(package, PackageResult::kAlreadyApplied));
       // Nothing to apply, but the gaps it left may still be open: say so again (exit 5), so a re-run
       // is as informative as the run it repeats and its receipt and request stay current.
-      if (!options.dry_run) check_gaps(package.verified, options.content, ledger, report);
+      if (!options.dry_run) check_gaps(package.verified, store, ledger, report);
     } else if (options.dry_run) {
       auto outcome = outcome_of(package, PackageResult::kWouldApply);
       outcome.files_placed = package.verified.manifest.inventory.carried_count;
@@ -310,7 +328,7 @@ ImportReport run_import(const ImportOptions& options) {
       auto paths = carried_not_here(package.verified, options.content);
       report.would_place.insert(report.would_place.end(), paths.begin(), paths.end());
     } else {
-      report.packages.push_back(apply_package(options, ledger, package, report));
+      report.packages.push_back(apply_package(options, ledger, package, store, report));
     }
   }
   if (!report.missing.empty()) report.exit_code = ExitCode::kGaps;
@@ -339,7 +357,7 @@ ImportReport run_import(const ImportOptions& options) {
   }
 
   if (!options.dry_run) reached_step("writing-receipt");
-  if (!options.dry_run) write_receipts(options, ledger, pending, receipt_key, report);
+  if (!options.dry_run) write_receipts(options, ledger, pending, store, receipt_key, report);
   return report;
 }
 

@@ -17,6 +17,7 @@
 #include "state/ledger.h"
 #include "verify/package_check.h"
 #include "verify/sequence_chain.h"
+#include "verify/store_listing.h"
 #include "wsus/approval_server.h"
 
 namespace wsa {
@@ -59,18 +60,19 @@ void reverify_applied(PendingPackage& package, const ImportOptions& options,
 // --- import/gap_check.cpp ---
 
 // Sets report.missing (inventory against disk, then the metadata, naming the updates) and
-// report.gaps, for `package` just applied (or applied before).
-void check_gaps(const verify::VerifiedPackage& package, const fs::path& content, state::Ledger& ledger,
+// report.gaps, for `package` just applied (or applied before), from a new listing of `store`.
+void check_gaps(const verify::VerifiedPackage& package, verify::StoreListing& store, state::Ledger& ledger,
                 ImportReport& report);
 
 // --- import/mirror_run.cpp ---
 
-// Plans the removals against the newest package applied (in this run or before); `base` is set to it.
-// Refuses packages of several sources (kUsage); sets report.mirror (with a note when nothing is mirrored).
+// Plans the removals against the newest package applied (in this run or before), from a new listing of
+// `store`; `base` is set to that package. Refuses packages of several sources (kUsage); sets
+// report.mirror (with a note when nothing is mirrored).
 std::optional<MirrorPlan> plan_mirror_run(const ImportOptions& options,
                                           const std::vector<PendingPackage>& pending,
-                                          MirrorOptions& mirror_options, ImportReport& report,
-                                          const PendingPackage*& base);
+                                          verify::StoreListing& store, MirrorOptions& mirror_options,
+                                          ImportReport& report, const PendingPackage*& base);
 // Applies the plan as a run of its own in the journal (mode "mirror"): failed when it fails halfway.
 MirrorResult apply_recorded_mirror(const MirrorPlan& plan, const PendingPackage& base,
                                    const ImportOptions& options, const MirrorOptions& mirror_options,
@@ -99,9 +101,10 @@ void run_approvals(ApprovalsContext& context, const ImportOptions& options, stat
 // --- import/receipt_writer.cpp ---
 
 // Writes the receipt onto the first media folder (a warning when it cannot), to --receipt-out, and
-// the content request to --request-out, signed with `key` when given.
+// the content request to --request-out, signed with `key` when given; its digest is of a new listing
+// of `store`.
 void write_receipts(const ImportOptions& options, state::Ledger& ledger,
-                    const std::vector<PendingPackage>& pending,
+                    const std::vector<PendingPackage>& pending, verify::StoreListing& store,
                     const std::optional<manifest::SigningKey>& key, ImportReport& report);
 
 }  // namespace wsa::importing

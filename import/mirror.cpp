@@ -5,7 +5,7 @@
 #include <unordered_set>
 
 #include "manifest/inventory.h"
-#include "verify/content_store.h"
+#include "verify/store_listing.h"
 #include "wsus/export_package.h"
 
 namespace wsa::importing {
@@ -36,13 +36,13 @@ fs::path quarantine_root(const fs::path& content) {
   return clean.parent_path() / "wsus-airgap-quarantine";
 }
 
-Result<MirrorPlan> plan_mirror(const verify::VerifiedPackage& package, const fs::path& content,
+Result<MirrorPlan> plan_mirror(const verify::VerifiedPackage& package, verify::StoreListing& store,
                                const MirrorOptions& options) {
   MirrorPlan plan;
   plan.package = package.found.folder_name;
-  auto present = verify::list_content_store(content, nullptr);
-  if (!present) return std::unexpected(present.error());
-  plan.offline_files = present->size();
+  if (auto listed = store.list(); !listed) return std::unexpected(listed.error());
+  const std::vector<verify::ListedFile>& present = store.files();
+  plan.offline_files = present.size();
   plan.inventory_files = package.manifest.inventory.file_count;
 
   // The /MIR-from-an-empty-source guard, checked before reading anything else.
@@ -73,7 +73,7 @@ Result<MirrorPlan> plan_mirror(const verify::VerifiedPackage& package, const fs:
     return {};
   };
   if (auto first = advance(); !first) return std::unexpected(first.error());
-  for (const auto& file : *present) {
+  for (const auto& file : present) {
     while (next && next->path < file.path) {
       if (auto moved = advance(); !moved) return std::unexpected(moved.error());
     }
@@ -82,7 +82,7 @@ Result<MirrorPlan> plan_mirror(const verify::VerifiedPackage& package, const fs:
       plan.kept.push_back(file.path);
       continue;
     }
-    plan.remove.push_back({file.path, file.disk_path, file.size});
+    plan.remove.push_back({file.path, file.disk_path(store.root()), file.size});
     plan.remove_bytes += file.size;
   }
 

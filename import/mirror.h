@@ -14,6 +14,7 @@
 
 #include "common/error.h"
 #include "verify/package_check.h"
+#include "verify/store_listing.h"
 
 namespace wsa::importing {
 
@@ -61,9 +62,9 @@ struct MirrorResult {
 
 // Lists the extras and refuses (kDeleteCap, before anything changed) an empty or suspiciously small
 // inventory unless forced, and more removals than max_delete; a dry run lists them all and returns
-// the refusal in the plan instead. Reads the inventory and the metadata
-// package (both verified), and names of the content folder; hashes nothing.
-Result<MirrorPlan> plan_mirror(const verify::VerifiedPackage& package, const fs::path& content,
+// the refusal in the plan instead. Reads the inventory and the metadata package (both verified), and
+// a new listing of the content folder (`store`, which the run's later checks share); hashes nothing.
+Result<MirrorPlan> plan_mirror(const verify::VerifiedPackage& package, verify::StoreListing& store,
                                const MirrorOptions& options);
 
 // Moves every planned file into quarantine_folder(content, stamp)/XX/ (a rename: same volume), or

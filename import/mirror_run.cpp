@@ -27,8 +27,8 @@ std::string compact_utc(const std::string& utc) {
 // can this).
 std::optional<MirrorPlan> plan_mirror_run(const ImportOptions& options,
                                           const std::vector<PendingPackage>& pending,
-                                          MirrorOptions& mirror_options, ImportReport& report,
-                                          const PendingPackage*& base) {
+                                          verify::StoreListing& store, MirrorOptions& mirror_options,
+                                          ImportReport& report, const PendingPackage*& base) {
   report.mirror = MirrorReport{};
   report.mirror->purge = options.purge;
   report.mirror->dry_run = options.dry_run;
@@ -55,7 +55,7 @@ std::optional<MirrorPlan> plan_mirror_run(const ImportOptions& options,
   }
   mirror_options.stamp =
       compact_utc(manifest::utc_now()) + "-" + fmt::format("{:06}", base->verified.manifest.sequence);
-  auto plan = value_or_throw(plan_mirror(base->verified, options.content, mirror_options));
+  auto plan = value_or_throw(plan_mirror(base->verified, store, mirror_options));
   report.mirror->package = plan.package;
   report.mirror->kept = plan.kept;
   return plan;

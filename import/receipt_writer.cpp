@@ -6,7 +6,7 @@
 #include "common/digest.h"
 #include "common/platform.h"
 #include "manifest/receipt.h"
-#include "verify/content_store.h"
+#include "verify/store_listing.h"
 
 namespace wsa::importing {
 
@@ -19,11 +19,11 @@ struct ContentDigest {
   std::uint64_t files = 0, bytes = 0;
 };
 
-ContentDigest digest_content(const fs::path& content) {
-  auto present = value_or_throw(verify::list_content_store(content, nullptr));
+ContentDigest digest_content(verify::StoreListing& store) {
+  value_or_throw(store.list());
   Sha256Hasher hasher;
   ContentDigest digest;
-  for (const auto& file : present) {
+  for (const auto& file : store.files()) {
     std::string line = file.path + "\t" + std::to_string(file.size) + "\n";
     hasher.update(line.data(), line.size());
     ++digest.files;
@@ -38,7 +38,7 @@ ContentDigest digest_content(const fs::path& content) {
 // The receipt goes back across the gap on the same media: the export side learns what arrived and
 // what is still missing without anyone copying lists by hand.
 void write_receipts(const ImportOptions& options, state::Ledger& ledger,
-                    const std::vector<PendingPackage>& pending,
+                    const std::vector<PendingPackage>& pending, verify::StoreListing& store,
                     const std::optional<manifest::SigningKey>& key, ImportReport& report) {
   if (pending.empty()) return;
   std::string source_id = pending.back().verified.manifest.source_id;
@@ -59,7 +59,7 @@ void write_receipts(const ImportOptions& options, state::Ledger& ledger,
     if (outcome.result == PackageResult::kApplied && outcome.source_id == source_id)
       receipt.applied_this_run.push_back(outcome.sequence);
   }
-  auto digest = digest_content(options.content);
+  auto digest = digest_content(store);
   receipt.content_digest = digest.sha256;
   receipt.content_files = digest.files;
   receipt.content_bytes = digest.bytes;

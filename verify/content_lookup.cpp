@@ -13,12 +13,23 @@ namespace wsa::verify {
 
 namespace {
 
-// One lstat: whether it is there, a regular file, and its size.
-std::optional<Found> look_at(const fs::path& path, const std::string& folder) {
+// Whether it is there, a regular file, and its size: from the listing when it found the file (or, for
+// `absent_is_final`, found nothing there), else one lstat.
+std::optional<Found> look_at(const fs::path& path, const std::string& folder, const StoreListing* listing,
+                             bool absent_is_final) {
+  const std::string name = path.filename().string();
+  auto canonical = [&] {
+    auto parsed = wsus::parse_content_path(folder + "/" + name);
+    return parsed ? parsed->relative_path() : std::string();
+  };
+  if (listing != nullptr) {
+    auto listed = listing->find(path.parent_path().filename().string(), name);
+    if (listed.as == ListedAs::kRegular) return Found{canonical(), path, listed.size, true, nullptr};
+    if (listed.as == ListedAs::kAbsent && absent_is_final) return std::nullopt;
+  }
   auto facts = platform::file_facts(path);
   if (!facts) return std::nullopt;
-  auto name = wsus::parse_content_path(folder + "/" + path.filename().string());
-  return Found{name ? name->relative_path() : std::string(), path, facts->size, facts->regular, nullptr};
+  return Found{canonical(), path, facts->size, facts->regular, nullptr};
 }
 
 }  // namespace
@@ -28,7 +39,7 @@ std::optional<Found> DiskLookup::find(const std::string& sha1_hex,
   const std::string folder = sha1_hex.substr(38, 2);
   if (extension) {
     fs::path exact = root_ / folder / (extension->empty() ? sha1_hex : sha1_hex + "." + *extension);
-    if (auto found = look_at(exact, folder)) return found;
+    if (auto found = look_at(exact, folder, listing_, true)) return found;
   }
   const std::vector<std::pair<std::string, fs::path>>& listing = folder_listing(folder);
   const std::string wanted =
@@ -38,7 +49,8 @@ std::optional<Found> DiskLookup::find(const std::string& sha1_hex,
         extension ? name == wanted
                   : name == sha1_hex || (name.size() > 41 && name.starts_with(sha1_hex) && name[40] == '.');
     if (!match) continue;
-    if (auto found = look_at(disk_path, folder)) return found;
+    // A name read just now that the run's listing did not see is looked at.
+    if (auto found = look_at(disk_path, folder, listing_, false)) return found;
   }
   return std::nullopt;
 }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "verify/content_store.h"
+#include "verify/store_listing.h"
 
 namespace wsa::verify {
 
@@ -29,10 +30,12 @@ struct Found {
 
 // Finds content files on disk by canonical name. The exact path is tried first (one lstat); only when
 // that misses is the `XX` folder listed, once, to match names whose case differs (a tree copied from
-// Windows) and files whose extension the metadata does not give. Safe to share between threads.
+// Windows) and files whose extension the metadata does not give. With `listing` (of `root`, just made),
+// a file it found is not looked at again, nor is a path it found absent. Safe to share between threads.
 class DiskLookup {
  public:
-  explicit DiskLookup(fs::path root) : root_(std::move(root)) {}
+  explicit DiskLookup(fs::path root, const StoreListing* listing = nullptr)
+      : root_(std::move(root)), listing_(listing) {}
   // `sha1_hex` upper case; `extension` nullopt when any will do, "" for a name without one.
   std::optional<Found> find(const std::string& sha1_hex, const std::optional<std::string>& extension);
 
@@ -40,6 +43,7 @@ class DiskLookup {
   const std::vector<std::pair<std::string, fs::path>>& folder_listing(const std::string& folder);
 
   fs::path root_;
+  const StoreListing* listing_;
   std::mutex mutex_;
   bool root_listed_ = false;
   std::map<std::string, std::vector<fs::path>> folder_paths_;

@@ -409,7 +409,7 @@ Result<GapReport> ReferencedFiles::check_on_disk(const fs::path& content, const 
   }
   GapReport report;
   report.metadata_package = content_->source;
-  DiskLookup lookup(content);
+  DiskLookup lookup(content, options.listing);
   return check_referenced(lookup, content_->referenced, std::move(report), options);
 }
 

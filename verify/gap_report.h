@@ -14,6 +14,7 @@
 #include "common/error.h"
 #include "manifest/missing_file.h"
 #include "verify/content_store.h"
+#include "verify/store_listing.h"
 #include "wsus/export_package.h"
 
 namespace wsa {
@@ -53,6 +54,8 @@ struct GapOptions {
   bool verify_hashes = false;       // read every referenced file and check SHA-1 (and SHA-256 when known)
   state::Ledger* ledger = nullptr;  // names the package that carried each missing file
   Progress* progress = nullptr;
+  // A listing of the content folder just made (import): what it found is not looked at again.
+  const StoreListing* listing = nullptr;
 };
 
 // What a metadata package (or a server's list of failed updates) says must exist: the distinct files

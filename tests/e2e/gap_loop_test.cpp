@@ -1,6 +1,7 @@
 // "Failed to download" found before WSUS does, and closed across the gap: export warns about files
 // the connected server lacks, import names the updates whose files did not arrive, the request it
 // writes makes the next export carry exactly those files, and afterwards `gaps` finds none.
+#include <boost/filesystem/directory.hpp>
 #include <boost/filesystem/operations.hpp>
 
 #include <nlohmann/json.hpp>
@@ -130,4 +131,47 @@ TEST_CASE("files a package lacked are named by update, requested, carried exactl
                             (scene.package(2) / "metadata.xml.gz").string()});
   CHECK(gaps.exit_code == 0);
   CHECK(contains(gaps.out, "No gaps"));
+}
+
+TEST_CASE(
+    "import checks the store after placing: a placed file removed before the check is missing, a file it did "
+    "not place is looked at, and the receipt counts what is there") {
+  Scenario scene("gap-after-placement");
+  auto [removed, short_copy] = two_files_of_two_updates(scene);
+  // `short_copy` is not carried (the connected side lacks it); the offline side holds half of it.
+  std::string bytes = read_file(scene.connected() / short_copy.path);
+  fs::remove(scene.connected() / short_copy.path);
+  REQUIRE(scene.export_package().exit_code == 0);
+  fs::create_directories((scene.offline() / short_copy.path).parent_path());
+  write_file(scene.offline() / short_copy.path, bytes.substr(0, bytes.size() / 2));
+
+  // Removed once placed and flushed, after wsusutil import, just before the check.
+  set_env("WSUS_AIRGAP_TEST_HOOK", test_program(scene.root() / "remove.json", "metadata-imported",
+                                                {{"remove", (scene.offline() / removed.path).string()}})
+                                       .string());
+  fs::path receipt = scene.root() / "receipt.json";
+  auto imported = scene.import_packages({"--new-ledger", "--json", "--receipt-out", receipt.string()});
+  set_env("WSUS_AIRGAP_TEST_HOOK", "");
+  INFO(imported.err);
+  CHECK(imported.exit_code == 5);
+  CHECK_FALSE(fs::exists(scene.offline() / removed.path));
+  auto report = json::parse(imported.out);
+  std::map<std::string, std::string> problems;
+  for (const auto& file : report["missing_files"]) problems[file["path"]] = file["reason"];
+  CHECK(problems == std::map<std::string, std::string>{
+                        {removed.path, "missing"},
+                        {short_copy.path, "wrong size: " + std::to_string(bytes.size() / 2) +
+                                              " bytes, expected " + std::to_string(bytes.size())}});
+
+  // The receipt's digest is of the names and sizes on disk after the run.
+  auto body = json::parse(json::parse(read_file(receipt))["body"].get<std::string>());
+  std::uint64_t files = 0, total = 0;
+  for (fs::recursive_directory_iterator it(scene.offline()), end; it != end; ++it) {
+    if (!fs::is_regular_file(it->status()) || it.depth() != 1) continue;
+    ++files;
+    total += fs::file_size(it->path());
+  }
+  CHECK(body["content_files"] == files);
+  CHECK(body["content_bytes"] == total);
+  CHECK(body["missing"].size() == 2);
 }

@@ -6,6 +6,7 @@
 //    "actions": [["kill-parent"],                  end the program that started this one (exit 137)
 //                ["kill-parent-on", FILE, N],      append a line to FILE; the Nth time, kill-parent
 //                ["scramble", FILE],               overwrite FILE with as many 'X' bytes
+//                ["remove", FILE],                 delete FILE
 //                ["append", FILE, TEXT],           append TEXT and a newline to FILE
 //                ["print", FILE],                  copy FILE to standard output
 //                ["say", TEXT],                    write TEXT and a newline to standard error
@@ -82,6 +83,8 @@ void act(const std::vector<std::string>& action) {
     auto size = fs::file_size(action.at(1));
     fs::ofstream out(fs::path(action.at(1)), std::ios::binary | std::ios::trunc);
     out << std::string(size, 'X');
+  } else if (verb == "remove") {
+    if (!fs::remove(action.at(1))) fail("cannot remove " + action.at(1));
   } else if (verb == "append") {
     fs::ofstream out(fs::path(action.at(1)), std::ios::binary | std::ios::app);
     out << action.at(2) << '\n';

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <map>
 #include <regex>
 #include <set>
@@ -16,6 +18,7 @@
 #include "tests/support/e2e.h"
 #include "tests/support/test_dir.h"
 #include "verify/gap_report.h"
+#include "verify/store_listing.h"
 #include "wsus/live_server.h"
 
 namespace {
@@ -239,6 +242,62 @@ TEST_CASE("the check against a scan finds the missing and the wrong-size file, a
                                                 : "wrong size: " + std::to_string(size + 3) +
                                                       " bytes, expected " + std::to_string(size)));
     }
+  }
+}
+
+TEST_CASE(
+    "find_gaps given the import's listing reports what it reports from the disk alone: missing, wrong size, "
+    "not a regular file, a name in lower case") {
+  test::TestDir dir("gaps-listing");
+  auto server = generate(dir, {"--missing", "1"});
+  std::string missing = server.summary["missing"][0];
+  std::vector<std::string> paths;
+  for (const auto& update : server.catalog_json["updates"]) {
+    for (const auto& file : update["files"]) {
+      std::string sha1 = file["sha1"];
+      std::string name = file["name"];
+      std::string path = sha1.substr(38, 2) + "/" + sha1 + name.substr(name.rfind('.'));
+      if (path != missing && std::find(paths.begin(), paths.end(), path) == paths.end())
+        paths.push_back(path);
+    }
+  }
+  REQUIRE(paths.size() >= 3);
+  const std::string resized = paths[0], folder = paths[1], lower = paths[2];
+  fs::resize_file(server.content / resized, fs::file_size(server.content / resized) + 3);
+  fs::remove(server.content / folder);
+  fs::create_directories(server.content / folder);
+  std::string lower_name = lower.substr(3);
+  for (char& c : lower_name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  fs::rename(server.content / lower, server.content / lower.substr(0, 2) / lower_name);
+
+  verify::StoreListing store(server.content);
+  REQUIRE(store.list());
+  verify::GapOptions with_listing;
+  with_listing.listing = &store;
+  for (const auto& package : {server.xml_gz, server.cab}) {
+    INFO(package.string());
+    auto listed = verify::find_gaps(server.content, package, with_listing);
+    auto on_disk = verify::find_gaps(server.content, package, {});
+    REQUIRE(listed);
+    REQUIRE(on_disk);
+    CHECK(gap_paths(*listed) == std::set<std::string>{missing, resized, folder});
+    CHECK(listed->files_checked == on_disk->files_checked);
+    CHECK(listed->files_with_gaps == on_disk->files_with_gaps);
+    REQUIRE(listed->updates.size() == on_disk->updates.size());
+    std::set<std::string> problems;
+    for (std::size_t i = 0; i < listed->updates.size(); ++i) {
+      CHECK(listed->updates[i].update_id == on_disk->updates[i].update_id);
+      REQUIRE(listed->updates[i].files.size() == on_disk->updates[i].files.size());
+      for (std::size_t j = 0; j < listed->updates[i].files.size(); ++j) {
+        CHECK(listed->updates[i].files[j].path == on_disk->updates[i].files[j].path);
+        CHECK(listed->updates[i].files[j].problem == on_disk->updates[i].files[j].problem);
+        problems.insert(listed->updates[i].files[j].problem);
+      }
+    }
+    CHECK(problems.contains("missing"));
+    CHECK(problems.contains("not a regular file"));
+    CHECK(std::count_if(problems.begin(), problems.end(),
+                        [](const std::string& p) { return p.starts_with("wrong size: "); }) == 1);
   }
 }
 
