@@ -112,11 +112,7 @@ Result<std::vector<ContentFile>> walk(const fs::path& root, std::vector<fs::path
     else
       foreign_top.push_back(root / entry.name);
   }
-  // Upper case first, so "ab" and "AB" (one canonical folder on a case-sensitive disk) sit together.
-  auto folder_order = [](const std::string& a, const std::string& b) {
-    return std::pair(to_upper_ascii(a), a) < std::pair(to_upper_ascii(b), b);
-  };
-  std::sort(folders.begin(), folders.end(), folder_order);
+  sort_store_folders(folders);
   std::sort(foreign_top.begin(), foreign_top.end());
 
   std::vector<FolderScan> scans(folders.size());
@@ -141,22 +137,17 @@ Result<std::vector<ContentFile>> walk(const fs::path& root, std::vector<fs::path
     if (foreign != nullptr) std::move(scan.foreign.begin(), scan.foreign.end(), std::back_inserter(*foreign));
     scan = {};  // frees the folder's share as soon as it is copied: the peak stays near one listing
   }
-  auto by_path = [](const ContentFile& a, const ContentFile& b) { return a.path < b.path; };
-  // Folders joined in order are already sorted, unless two folders differ only in case.
-  if (!std::is_sorted(found.begin(), found.end(), by_path)) std::sort(found.begin(), found.end(), by_path);
-  // On a case-sensitive file system "ab/X" and "AB/X" are two files with one canonical name.
-  auto duplicate = std::adjacent_find(found.begin(), found.end(),
-                                      [](const auto& a, const auto& b) { return a.path == b.path; });
-  if (duplicate != found.end()) {
-    return make_error(
-        ExitCode::kOperational, duplicate->disk_path(root).string(),
-        "has the same name, ignoring case, as " + std::next(duplicate)->disk_path(root).string(),
-        "keep one of them: WSUS on Windows sees only one");
-  }
+  if (auto sorted = sort_refusing_case_twins(found, root); !sorted) return std::unexpected(sorted.error());
   return found;
 }
 
 }  // namespace
+
+void sort_store_folders(std::vector<std::string>& folders) {
+  std::sort(folders.begin(), folders.end(), [](const std::string& a, const std::string& b) {
+    return std::pair(to_upper_ascii(a), a) < std::pair(to_upper_ascii(b), b);
+  });
+}
 
 Result<void> parallel_for(std::size_t count, unsigned threads,
                           const std::function<Result<void>(std::size_t)>& work) {

@@ -6,8 +6,10 @@
 
 #include <boost/filesystem/path.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
@@ -77,6 +79,25 @@ struct ContentPresence {
   std::uint64_t size = 0;
 };
 Result<std::vector<ContentPresence>> list_content_store(const fs::path& root, std::vector<fs::path>* foreign);
+
+// The order every walk of a store joins its `XX` folders in: upper case first, so "ab" and "AB" (one
+// canonical folder on a case-sensitive disk) sit together.
+void sort_store_folders(std::vector<std::string>& folders);
+
+// Sorts `files` (anything with a canonical `path` and `disk_path(root)`) by canonical path, a no-op for
+// folders joined in store order unless two differ only in case, and refuses two files with one
+// canonical name ("ab/X" and "AB/X" on a case-sensitive file system): WSUS on Windows sees only one.
+template <class File>
+Result<void> sort_refusing_case_twins(std::vector<File>& files, const fs::path& root) {
+  auto by_path = [](const File& a, const File& b) { return a.path < b.path; };
+  if (!std::is_sorted(files.begin(), files.end(), by_path)) std::sort(files.begin(), files.end(), by_path);
+  auto twin = std::adjacent_find(files.begin(), files.end(),
+                                 [](const File& a, const File& b) { return a.path == b.path; });
+  if (twin == files.end()) return {};
+  return make_error(ExitCode::kOperational, twin->disk_path(root).string(),
+                    "has the same name, ignoring case, as " + std::next(twin)->disk_path(root).string(),
+                    "keep one of them: WSUS on Windows sees only one");
+}
 
 // Runs `work(i)` for i in [0, count) on `threads` threads (0: one per core); stops at the first error.
 Result<void> parallel_for(std::size_t count, unsigned threads,

@@ -6,7 +6,6 @@
 #include <iterator>
 
 #include "common/platform.h"
-#include "common/text.h"
 #include "verify/content_store.h"
 #include "wsus/content_name.h"
 
@@ -98,10 +97,7 @@ Result<void> StoreListing::list() {
   for (auto& entry : *top) {
     if (!entry.facts || entry.facts->folder) folders.push_back(std::move(entry.name));
   }
-  // As the scan does: upper case first, so "ab" and "AB" (one canonical folder) sit together.
-  std::sort(folders.begin(), folders.end(), [](const std::string& a, const std::string& b) {
-    return std::pair(to_upper_ascii(a), a) < std::pair(to_upper_ascii(b), b);
-  });
+  sort_store_folders(folders);
 
   std::vector<FolderListing> listings(folders.size());
   auto listed = parallel_for(folders.size(), 0, [&](std::size_t i) -> Result<void> {
@@ -122,16 +118,7 @@ Result<void> StoreListing::list() {
     std::move(listing.irregular.begin(), listing.irregular.end(), std::back_inserter(irregular));
     listing = {};  // frees the folder's share as soon as it is copied
   }
-  auto by_path = [](const ListedFile& a, const ListedFile& b) { return a.path < b.path; };
-  if (!std::is_sorted(found.begin(), found.end(), by_path)) std::sort(found.begin(), found.end(), by_path);
-  auto duplicate = std::adjacent_find(found.begin(), found.end(),
-                                      [](const auto& a, const auto& b) { return a.path == b.path; });
-  if (duplicate != found.end()) {
-    return make_error(
-        ExitCode::kOperational, duplicate->disk_path(root_).string(),
-        "has the same name, ignoring case, as " + std::next(duplicate)->disk_path(root_).string(),
-        "keep one of them: WSUS on Windows sees only one");
-  }
+  if (auto sorted = sort_refusing_case_twins(found, root_); !sorted) return std::unexpected(sorted.error());
   files_ = std::move(found);
   std::sort(folders.begin(), folders.end());
   folders_ = std::move(folders);
