@@ -285,6 +285,9 @@ std::string serialize_manifest(const TransferManifest& manifest) {
   inventory["carried_count"] = manifest.inventory.carried_count;
   inventory["carried_bytes"] = manifest.inventory.carried_bytes;
   document["inventory"] = std::move(inventory);
+  // Format 1 came before approvals and has no such field: a format 1 manifest read back in is written as
+  // format 1 has it, so it reads back the same (a format 1 manifest never carries approvals).
+  if (manifest.format_version == 1) document.erase("approvals");
   return document.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 

@@ -39,5 +39,14 @@ for target in "${targets[@]}"; do
   fi
   runs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')"
   printf 'fuzz %-15s %10s executions in %ss: %s\n' "$target" "$runs" "$seconds" "$result"
+  if [ "$result" != ok ]; then
+    # The log stays on the machine that ran it: say here what was found and the input that found it.
+    grep -E '^(SUMMARY|==[0-9]+==ERROR)|^artifact_prefix|Test unit written to' "$log" | sed 's/^/    /' || true
+    for artifact in build-fuzz/findings/"$target"-*; do
+      [ -f "$artifact" ] || continue
+      echo "    input $artifact ($(wc -c <"$artifact") bytes, base64):"
+      head -c 4096 "$artifact" | base64 -w 100 | sed 's/^/      /'
+    done
+  fi
 done
 exit "$failed"

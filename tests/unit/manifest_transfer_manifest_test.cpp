@@ -140,6 +140,12 @@ TEST_CASE("a format 1 manifest (before approvals) is read with no approvals, and
   CHECK(parsed->format_version == 1);
   CHECK_FALSE(parsed->approvals.has_value());
   CHECK(parsed->sequence == sample().sequence);
+  // Written back, it is still format 1: no approvals field, and it reads back the same.
+  auto text = serialize_manifest(*parsed);
+  CHECK(text.find("approvals") == std::string::npos);
+  auto again = parse_manifest(text, "again");
+  REQUIRE(again.has_value());
+  CHECK(*again == *parsed);
   document["approvals"] = nullptr;
   CHECK(why_refused(document).find("unknown field") != std::string::npos);
   CHECK(why_refused(document).find("approvals") != std::string::npos);
