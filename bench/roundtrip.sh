@@ -4,9 +4,9 @@
 # (lower is better for wsus-airgap), the bytes the import read as a multiple of the volumes' size, the
 # import's stat calls per content file (strace -c -f, untimed) and its peak memory (/usr/bin/time -v).
 #   bench/roundtrip.sh [files] [max-file-size] [small-files] [small-max-size] [build-dir]
-#   defaults: 5000 files up to 16M (about 1.9 GiB; 14M gives 1.4 GiB), then 100000 files up to 8K
-#   (about 500 MiB);
-#   small-files 0 skips the second tree.
+#   defaults: 5000 files up to 16M (about 1.9 GiB; 14M gives 1.4 GiB), then 10000 and 100000 files up
+#   to 8K (about 50 and 500 MiB), and the import's memory per content file between those two;
+#   small-files 0 skips the small trees; a small-files of 10000 or fewer runs that one small tree only.
 # Build first (scripts/build.sh). Uses a work folder under the build folder (removed at the end).
 # Needs rsync, strace and /usr/bin/time (scripts/deps.sh --tests). Page cache warm for every command alike:
 # each timed command starts after a `sync`, so none pays for the write-back of the one before.
@@ -128,9 +128,18 @@ run_tree() {
     "import stat calls" "$stats" "$(awk "BEGIN{printf \"%.2f\", $stats / ($n > 0 ? $n : 1)}")"
   printf '%-34s %8s MiB peak RSS of the import process (VmHWM); %s MiB of it or wsusutil, the larger (time -v)\n' \
     "import memory" "$(awk "BEGIN{printf \"%.0f\", $own_kib / 1024}")" "$(awk "BEGIN{printf \"%.0f\", $rss_kib / 1024}")"
+  echo "$n $own_kib" >"$work/memory-$label.txt"
   rm -rf "$tree"
 }
 
 run_tree large "$files" "$max_size"
-[ "$small_files" -gt 0 ] && run_tree small "$small_files" "$small_max"
+if [ "$small_files" -gt 10000 ]; then
+  run_tree small-10k 10000 "$small_max"
+  run_tree small "$small_files" "$small_max"
+  read -r n1 kib1 <"$work/memory-small-10k.txt"
+  read -r n2 kib2 <"$work/memory-small.txt"
+  echo "== import memory per content file, from $n1 to $n2 files: $(awk "BEGIN{printf \"%.2f\", ($kib2 - $kib1) * 1024 / ($n2 - $n1)}") bytes a file above a fixed $(awk "BEGIN{printf \"%.0f\", ($kib1 - ($kib2 - $kib1) * $n1 / ($n2 - $n1)) / 1024}") MiB"
+elif [ "$small_files" -gt 0 ]; then
+  run_tree small "$small_files" "$small_max"
+fi
 exit 0

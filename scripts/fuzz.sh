@@ -10,7 +10,7 @@ seconds="${1:-300}"
 shift || true
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(manifest signatures inventory receipt request package_xml_gz package_cab
-  volume_tar live_server)
+  volume_tar live_server approvals)
 case "$seconds" in '' | *[!0-9]*) echo "fuzz.sh: SECONDS_PER_TARGET must be a whole number" >&2; exit 2 ;; esac
 
 scripts/deps.sh --tests
