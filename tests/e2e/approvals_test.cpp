@@ -170,10 +170,6 @@ void place_eula(const Scenario& scene) {
   write_file(scene.offline() / kEulaPath, "licence text");
 }
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 }  // namespace
 
 TEST_CASE(

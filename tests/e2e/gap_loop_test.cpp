@@ -18,10 +18,6 @@ using nlohmann::json;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 struct CatalogFile {
   std::string path;  // XX/<SHA1>.ext
   std::string title;

@@ -20,10 +20,6 @@ using nlohmann::json;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 json parse_json(const RunResult& result) {
   INFO(result.out);
   INFO(result.err);

@@ -14,10 +14,6 @@ namespace fs = boost::filesystem;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 // The files of a folder whose names start with `prefix` (a ledger and its -wal, -shm, .lock, temp files).
 std::vector<std::string> files_named(const fs::path& folder, const std::string& prefix) {
   std::vector<std::string> found;

@@ -18,10 +18,6 @@ using nlohmann::json;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 fs::path export_metadata(const Scenario& scene) {
   fs::path package = scene.root() / "metadata.xml.gz";
   auto exported = scene.sim({"export", package.string(), (scene.root() / "metadata.log").string()});

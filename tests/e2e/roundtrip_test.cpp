@@ -22,10 +22,6 @@ namespace fs = boost::filesystem;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 void flip_byte(const fs::path& file, std::uintmax_t offset) {
   std::fstream stream(file.string(), std::ios::in | std::ios::out | std::ios::binary);
   stream.seekg(static_cast<std::streamoff>(offset));

@@ -15,10 +15,6 @@ namespace fs = boost::filesystem;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 std::string days_ago(int days) {
   return wsa::manifest::format_utc(static_cast<std::int64_t>(std::time(nullptr)) - days * 86400LL);
 }

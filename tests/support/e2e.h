@@ -14,6 +14,11 @@ struct RunResult {
   std::string err;
 };
 
+// True when `part` occurs in `text`: how the tests look for the words of a message.
+inline bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
 // Runs `program args...` with stdout/stderr captured to files in `work_dir`.
 RunResult run(const boost::filesystem::path& program, const std::vector<std::string>& args,
               const boost::filesystem::path& work_dir);

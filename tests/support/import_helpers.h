@@ -17,10 +17,6 @@
 
 namespace wsa::test {
 
-inline bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 // Writes a content file that no catalog entry names (its bytes from `seed`) under `root` as
 // XX/<SHA1>.cab and returns that canonical path.
 inline std::string add_unreferenced_file(const fs::path& root, unsigned seed, std::size_t size = 40000) {

@@ -21,6 +21,10 @@ void set_env(const std::string& name, const std::string& value);
 // Relative path -> SHA-256 of every file below `root` (empty when it does not exist).
 std::map<std::string, std::string> snapshot(const fs::path& root);
 
+// Generates a WsusContent of `files` files of up to 4 KiB in `dir`/WsusContent, its catalog beside it,
+// from `seed`, with the simulator; throws (failing the test) with the simulator's words when it fails.
+fs::path generate_content(const TestDir& dir, int files, unsigned seed);
+
 // Arms wsa-test-program (tests/support/test_program_main.cpp, which lists the actions) for the programs
 // wsus-airgap starts itself: writes the JSON plan `actions` (acted on only when its first argument is
 // `when`; empty: always) to `plan`, points WSA_TEST_PLAN at it and returns the program's path, to give

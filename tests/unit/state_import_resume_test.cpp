@@ -5,27 +5,16 @@
 
 #include "state/ledger.h"
 #include "tests/support/catch.h"
+#include "tests/support/ledger_helpers.h"
 #include "tests/support/test_dir.h"
 
 using namespace wsa;
 using namespace wsa::state;
+using test::open_ledger;
+using test::raw_sql;
 namespace fs = boost::filesystem;
 
 namespace {
-
-Ledger open_ledger(const fs::path& file) {
-  auto ledger = Ledger::open(file);
-  if (!ledger) FAIL(ledger.error().message());
-  return std::move(*ledger);
-}
-
-void raw_sql(const fs::path& file, const char* sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(file.string().c_str(), &db) == SQLITE_OK);
-  int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
-  sqlite3_close(db);
-  REQUIRE(rc == SQLITE_OK);
-}
 
 std::int64_t user_version(const fs::path& file) {
   sqlite3* db = nullptr;

@@ -11,20 +11,16 @@
 #include <vector>
 
 #include "tests/support/catch.h"
+#include "tests/support/ledger_helpers.h"
 #include "tests/support/test_dir.h"
 
 using namespace wsa;
 using namespace wsa::state;
+using test::open_ledger;
 
 namespace {
 
 const std::string kEmptyWhy = "is empty (0 bytes): not a wsus-airgap ledger, and never taken for a new one";
-
-Ledger open_ledger(const fs::path& file, LedgerAccess access = LedgerAccess::kCreateIfMissing) {
-  auto ledger = Ledger::open(file, access);
-  if (!ledger) FAIL(ledger.error().message());
-  return std::move(*ledger);
-}
 
 std::vector<std::string> names_in(const fs::path& folder) {
   std::vector<std::string> names;

@@ -8,18 +8,15 @@
 #include <regex>
 
 #include "tests/support/catch.h"
+#include "tests/support/ledger_helpers.h"
 #include "tests/support/test_dir.h"
 
 using namespace wsa;
 using namespace wsa::state;
+using test::open_ledger;
+using test::raw_sql;
 
 namespace {
-
-Ledger open_ledger(const fs::path& file) {
-  auto ledger = Ledger::open(file);
-  if (!ledger) FAIL(ledger.error().message());
-  return std::move(*ledger);
-}
 
 RunRecord run_of(RunKind kind, const std::string& source, std::uint64_t sequence) {
   RunRecord record;
@@ -40,15 +37,6 @@ std::int64_t begin(Ledger& ledger, RunKind kind, const std::string& source, std:
 void finish(Ledger& ledger, std::int64_t id, RunStatus status) {
   auto done = ledger.finish_run(id, status, "", "done", 0, 0);
   REQUIRE(done.has_value());
-}
-
-// Runs SQL on a ledger file behind the Ledger's back, as a damaged or foreign file would look.
-void raw_sql(const fs::path& file, const char* sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(file.string().c_str(), &db) == SQLITE_OK);
-  int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
-  sqlite3_close(db);
-  REQUIRE(rc == SQLITE_OK);
 }
 
 CachedHash hash_of(std::uint64_t n) {

@@ -8,19 +8,15 @@
 
 #include "state/ledger.h"
 #include "tests/support/catch.h"
+#include "tests/support/ledger_helpers.h"
 #include "tests/support/test_dir.h"
 
 using namespace wsa;
 using namespace wsa::state;
+using test::open_ledger;
 namespace fs = boost::filesystem;
 
 namespace {
-
-Ledger open_ledger(const fs::path& file) {
-  auto ledger = Ledger::open(file);
-  if (!ledger) FAIL(ledger.error().message());
-  return std::move(*ledger);
-}
 
 MetadataCheck check_of(const std::string& package, const std::string& listing, const std::string& when) {
   return {package, listing, 3, 2, 5, when};

@@ -10,6 +10,7 @@
 #include "state/ledger.h"
 #include "tests/support/catch.h"
 #include "tests/support/e2e.h"
+#include "tests/support/scenario.h"
 #include "tests/support/test_dir.h"
 #include "verify/content_store.h"
 
@@ -17,17 +18,6 @@ namespace {
 
 using namespace wsa;
 namespace fs = boost::filesystem;
-
-fs::path generate_tree(const test::TestDir& dir, int files) {
-  fs::path content = dir / "WsusContent";
-  auto generated = test::run(
-      test::simulator_binary(),
-      {"generate", "--catalog", (dir / "catalog.json").string(), "--content", content.string(), "--seed", "5",
-       "--updates", std::to_string(files / 2), "--files", std::to_string(files), "--max-size", "4K"},
-      dir.path());
-  REQUIRE(generated.exit_code == 0);
-  return content;
-}
 
 verify::ContentListing scan(const fs::path& content, state::Ledger* ledger, unsigned threads) {
   verify::ScanOptions options;
@@ -41,7 +31,7 @@ verify::ContentListing scan(const fs::path& content, state::Ledger* ledger, unsi
 
 TEST_CASE("the walk on four threads lists the same files, digests and foreign names as on one thread") {
   test::TestDir dir("scan-parallel");
-  fs::path content = generate_tree(dir, 600);
+  fs::path content = test::generate_content(dir, 600, 5);
   test::write_file(content / "readme.txt", "not content");
   fs::create_directories(content / "0A");
   test::write_file(content / "0A" / "notes.txt", "not content either");
@@ -78,7 +68,7 @@ TEST_CASE("the walk on four threads lists the same files, digests and foreign na
 
 TEST_CASE("a re-scan takes unchanged files from the hash cache and hashes only the one that changed") {
   test::TestDir dir("scan-cache");
-  fs::path content = generate_tree(dir, 300);
+  fs::path content = test::generate_content(dir, 300, 5);
   auto ledger = state::Ledger::open(dir / "export.sqlite");
   REQUIRE(ledger);
   auto first = scan(content, &*ledger, 2);

@@ -11,6 +11,7 @@
 #include "common/text.h"
 #include "tests/support/catch.h"
 #include "tests/support/e2e.h"
+#include "tests/support/scenario.h"
 #include "tests/support/test_dir.h"
 #include "verify/content_store.h"
 #include "verify/store_listing.h"
@@ -19,17 +20,6 @@ namespace {
 
 using namespace wsa;
 namespace fs = boost::filesystem;
-
-fs::path generate_tree(const test::TestDir& dir, int files) {
-  fs::path content = dir / "WsusContent";
-  auto generated = test::run(
-      test::simulator_binary(),
-      {"generate", "--catalog", (dir / "catalog.json").string(), "--content", content.string(), "--seed", "7",
-       "--updates", std::to_string(files / 2), "--files", std::to_string(files), "--max-size", "4K"},
-      dir.path());
-  REQUIRE(generated.exit_code == 0);
-  return content;
-}
 
 // A content file of `bytes` in `content`, "XX/<SHA1>.cab", with the SHA-1 in lower case for `lower`.
 std::string write_content(const fs::path& content, const std::string& bytes, bool lower = false) {
@@ -56,7 +46,7 @@ verify::StoreListing listed(const fs::path& content) {
 
 TEST_CASE("a store listing holds the files, sizes and spellings list_content_store finds, and nothing else") {
   test::TestDir dir("store-listing-same");
-  fs::path content = generate_tree(dir, 300);
+  fs::path content = test::generate_content(dir, 300, 7);
   test::write_file(content / "readme.txt", "not content");
   test::write_file(content / "0A" / "notes.txt", "not content either");
   std::string lower = write_content(content, "a file named in lower case", true);
