@@ -14,6 +14,7 @@
 #include "common/platform.h"
 #include "common/strict_json.h"
 #include "common/text.h"
+#include "wsus/powershell_runner.h"
 #include "wsus/powershell_scripts.h"
 
 namespace wsa::wsus {
@@ -106,37 +107,10 @@ FailedUpdate parse_update(const json& value, const std::string& context) {
   return failed;
 }
 
-// Removes the query's temp folder however the run ends.
-class TempFolder {
- public:
-  static Result<TempFolder> create() {
-    boost::system::error_code ec;
-    fs::path path = fs::temp_directory_path(ec);
-    if (!ec) path /= fs::unique_path("wsus-airgap-live-%%%%-%%%%-%%%%", ec);
-    if (!ec) fs::create_directories(path, ec);
-    if (ec) {
-      return make_error(ExitCode::kOperational, path.string(), "cannot create a temp folder: " + ec.message(),
-                        "check that TEMP points to a writable folder");
-    }
-    return TempFolder(path);
-  }
-  TempFolder(TempFolder&& other) noexcept : path_(std::move(other.path_)) { other.path_.clear(); }
-  TempFolder& operator=(TempFolder&&) = delete;
-  ~TempFolder() {
-    boost::system::error_code ec;
-    if (!path_.empty()) fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  explicit TempFolder(fs::path path) : path_(std::move(path)) {}
-  fs::path path_;
-};
-
 // Runs the query program, its output in a temp folder, and parses what it printed.
 // `hint_for(exit code)` says what to do when the program fails (-1: it did not run or finish).
 Result<std::vector<FailedUpdate>> run_query(const fs::path& program, const std::vector<std::string>& args,
-                                            std::chrono::seconds timeout, const TempFolder& temp,
+                                            std::chrono::seconds timeout, const ScriptFolder& temp,
                                             const std::function<std::string(int)>& hint_for) {
   const std::string hint = hint_for(-1);
   platform::ProcessOptions options;
@@ -151,13 +125,7 @@ Result<std::vector<FailedUpdate>> run_query(const fs::path& program, const std::
   }
   if (ran->exit_code != 0) {
     auto err = read_small_file(options.stderr_file, 64 * 1024);
-    std::string detail;
-    // A Windows program ends its lines with CRLF: kept, they would print as CR CR LF on Windows.
-    for (std::size_t i = 0; err && i < err->size(); ++i) {
-      if ((*err)[i] != '\r' || i + 1 == err->size() || (*err)[i + 1] != '\n') detail.push_back((*err)[i]);
-    }
-    while (!detail.empty() && (detail.back() == '\n' || detail.back() == '\r')) detail.pop_back();
-    if (detail.size() > 2000) detail = detail.substr(detail.size() - 2000);
+    std::string detail = err ? stderr_tail(*err) : std::string();
     return make_error(ExitCode::kOperational, program.string(),
                       "exited with code " + std::to_string(ran->exit_code) +
                           (detail.empty() ? "" : "; it said:\n" + detail),
@@ -178,7 +146,7 @@ class ProgramQuery : public LiveServerQuery {
   ProgramQuery(fs::path program, std::chrono::seconds timeout)
       : program_(std::move(program)), timeout_(timeout) {}
   Result<std::vector<FailedUpdate>> failed_updates() override {
-    auto temp = TempFolder::create();
+    auto temp = ScriptFolder::create();
     if (!temp) return std::unexpected(temp.error());
     return run_query(program_, {}, timeout_, *temp,
                      [](int) { return std::string("check the program given with --server-query"); });
@@ -214,9 +182,13 @@ class PowerShellQuery : public LiveServerQuery {
   PowerShellQuery(std::optional<fs::path> powershell, std::chrono::seconds timeout)
       : powershell_(std::move(powershell)), timeout_(timeout) {}
   Result<std::vector<FailedUpdate>> failed_updates() override {
-    auto powershell = program();
-    if (!powershell) return std::unexpected(powershell.error());
-    auto temp = TempFolder::create();
+    auto powershell = powershell_program(powershell_, "--server");
+    if (!powershell) {
+      Error error = powershell.error();
+      error.hint = "run it on the WSUS server, or give --metadata FILE (a wsusutil export package) here";
+      return std::unexpected(error);
+    }
+    auto temp = ScriptFolder::create();
     if (!temp) return std::unexpected(temp.error());
     fs::path script = temp->path() / "wsus-failed-updates.ps1";
     // A BOM makes Windows PowerShell 5.1 read the script as UTF-8 rather than the ANSI code page.
@@ -232,18 +204,6 @@ class PowerShellQuery : public LiveServerQuery {
   }
 
  private:
-  Result<fs::path> program() const {
-    if (powershell_) return *powershell_;
-#ifdef _WIN32
-    auto system_root = platform::environment("SystemRoot").value_or("C:\\Windows");
-    return fs::path(system_root) / "System32" / "WindowsPowerShell" / "v1.0" / "powershell.exe";
-#else
-    return make_error(ExitCode::kUsage, "--server",
-                      "asks the WSUS administration API, which exists only on Windows",
-                      "run it on the WSUS server, or give --metadata FILE (a wsusutil export package) here");
-#endif
-  }
-
   std::optional<fs::path> powershell_;
   std::chrono::seconds timeout_;
 };

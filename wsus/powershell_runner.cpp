@@ -41,6 +41,17 @@ Result<fs::path> powershell_program(const std::optional<fs::path>& given, const 
 #endif
 }
 
+std::string stderr_tail(std::string_view err) {
+  std::string tail;
+  tail.reserve(err.size());
+  for (std::size_t i = 0; i < err.size(); ++i) {
+    if (err[i] != '\r' || i + 1 == err.size() || err[i + 1] != '\n') tail.push_back(err[i]);
+  }
+  while (!tail.empty() && (tail.back() == '\n' || tail.back() == '\r')) tail.pop_back();
+  if (tail.size() > 2000) tail.erase(0, tail.size() - 2000);
+  return tail;
+}
+
 Result<ScriptOutput> run_powershell_script(const fs::path& powershell, const ScriptFolder& folder,
                                            const std::string& name, std::string_view script,
                                            const std::vector<std::string>& args, std::chrono::seconds timeout,
@@ -66,10 +77,7 @@ Result<ScriptOutput> run_powershell_script(const fs::path& powershell, const Scr
   ScriptOutput output;
   output.exit_code = ran->exit_code;
   auto err = read_small_file(options.stderr_file, 64 * 1024);
-  output.err = err ? *err : std::string();
-  while (!output.err.empty() && (output.err.back() == '\n' || output.err.back() == '\r'))
-    output.err.pop_back();
-  if (output.err.size() > 2000) output.err = output.err.substr(output.err.size() - 2000);
+  output.err = err ? stderr_tail(*err) : std::string();
   auto out = read_small_file(options.stdout_file, max_output);
   if (!out)
     return make_error(ExitCode::kOperational, powershell.string() + " " + name + " output", out.error().why);

@@ -42,6 +42,10 @@ struct ScriptOutput {
   std::string err;  // the last 2000 bytes of standard error, line ends trimmed
 };
 
+// What a program wrote on standard error, as a message quotes it: CRLF read as LF (kept, it would print
+// as CR CR LF on Windows), line ends trimmed at the end, the last 2000 bytes.
+std::string stderr_tail(std::string_view err);
+
 // Writes `script` as `folder/name` and runs `powershell` on it with `args` after -File SCRIPT. Errors
 // (kOperational) only when it could not run or did not finish; a non-zero exit is returned as such.
 Result<ScriptOutput> run_powershell_script(const fs::path& powershell, const ScriptFolder& folder,
