@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/atomic_file.h"
+#include "common/block_pipe.h"
 #include "common/encoding.h"
 #include "common/platform.h"
 #include "common/progress.h"
@@ -92,6 +93,46 @@ void Sha256Hasher::update(const void* data, std::size_t size) {
 
 std::string Sha256Hasher::finish_hex() {
   return to_hex_lower(finish_raw(context_->ctx.get(), EVP_sha256()));
+}
+
+BackgroundSha256::BackgroundSha256()
+    : pipe_(std::make_unique<BlockPipe>(
+          [this](const void* data, std::size_t size) { hasher_.update(data, size); })) {}
+
+BackgroundSha256::~BackgroundSha256() = default;
+
+void BackgroundSha256::update(const void* data, std::size_t size) {
+  pipe_->hand_over(data, size);
+}
+
+void BackgroundSha256::update_now(const void* data, std::size_t size) {
+  pipe_->wait();
+  hasher_.update(data, size);
+}
+
+std::string BackgroundSha256::finish_hex() {
+  pipe_->wait();
+  return hasher_.finish_hex();
+}
+
+BackgroundDualHasher::BackgroundDualHasher()
+    : pipe_(std::make_unique<BlockPipe>(
+          [this](const void* data, std::size_t size) { hasher_.update(data, size); })) {}
+
+BackgroundDualHasher::~BackgroundDualHasher() = default;
+
+void BackgroundDualHasher::update(const void* data, std::size_t size) {
+  if (size < kHandOverBytes) {
+    pipe_->wait();
+    hasher_.update(data, size);
+    return;
+  }
+  pipe_->hand_over(data, size);
+}
+
+Digests BackgroundDualHasher::finish() {
+  pipe_->wait();
+  return hasher_.finish();
 }
 
 std::string sha256_hex(std::string_view bytes) {

@@ -63,6 +63,48 @@ class Sha256Hasher {
   std::unique_ptr<Context> context_;
 };
 
+class BlockPipe;
+
+// SHA-256 of a stream hashed on a thread of its own (common/block_pipe.h), so a reader that also
+// unpacks, hashes and writes what it reads gets the second core for this digest. update() hands the
+// block over and returns at once, after waiting for the block before it: the caller leaves the bytes
+// alone until its next call (a reader alternating two buffers does).
+class BackgroundSha256 {
+ public:
+  BackgroundSha256();
+  BackgroundSha256(const BackgroundSha256&) = delete;
+  BackgroundSha256& operator=(const BackgroundSha256&) = delete;
+  ~BackgroundSha256();
+  void update(const void* data, std::size_t size);
+  // Hashes the bytes on the calling thread, after the block in flight: for a buffer reused at once.
+  void update_now(const void* data, std::size_t size);
+  // Waits for the block in flight; returns the digest and starts a new stream.
+  std::string finish_hex();
+
+ private:
+  Sha256Hasher hasher_;
+  std::unique_ptr<BlockPipe> pipe_;  // after hasher_: its thread stops before hasher_ goes
+};
+
+// DualHasher on a thread of its own, with the same contract as BackgroundSha256::update. A block
+// smaller than kHandOverBytes is hashed on the calling thread: for a small file, handing it over
+// would cost more than it saves.
+class BackgroundDualHasher {
+ public:
+  static constexpr std::size_t kHandOverBytes = 256 * 1024;
+  BackgroundDualHasher();
+  BackgroundDualHasher(const BackgroundDualHasher&) = delete;
+  BackgroundDualHasher& operator=(const BackgroundDualHasher&) = delete;
+  ~BackgroundDualHasher();
+  void update(const void* data, std::size_t size);
+  // Waits for the block in flight; returns the digests and resets for another stream.
+  Digests finish();
+
+ private:
+  DualHasher hasher_;
+  std::unique_ptr<BlockPipe> pipe_;  // after hasher_: its thread stops before hasher_ goes
+};
+
 std::string sha256_hex(std::string_view bytes);
 
 // Reads the file once, in 1 MiB blocks, feeding both digests. `progress` may be null.

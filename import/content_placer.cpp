@@ -74,20 +74,32 @@ bool placed_before(const PlacementResume* resume, const fs::path& target,
   return facts && facts->regular && facts->size == placed.size && facts->mtime_ns == placed.mtime_ns;
 }
 
+// What stage_one reuses from one file to the next: two blocks used in turn, so that one is hashed on
+// the hasher's thread while the next is unpacked and written (the volume's own digest has a thread
+// of its own in the VolumeReader: the three digests and the copying share both cores).
+struct StagingBlocks {
+  std::vector<char> blocks[2] = {std::vector<char>(kIoBlockSize), std::vector<char>(kIoBlockSize)};
+  int turn = 0;
+  BackgroundDualHasher hasher;  // after the blocks: its thread stops before they are freed
+};
+
 // Streams the current entry into `staging`, hashing it once; refuses bytes that differ from the
 // inventory. The file is whole and closed (not yet flushed) when this returns.
 Result<void> stage_one(verify::VolumeReader& volumes, const manifest::InventoryEntry& entry,
-                       const fs::path& staged, std::vector<char>& buffer, const std::string& package,
+                       const fs::path& staged, StagingBlocks& blocks, const std::string& package,
                        Progress* progress) {
   auto file = platform::OutputFile::open(staged, platform::OutputFile::Mode::kCreateNewUnbuffered);
   if (!file) return std::unexpected(file.error());
-  DualHasher hasher;
+  BackgroundDualHasher& hasher = blocks.hasher;
+  hasher.finish();  // starts from nothing, even after a file whose reading failed half-way
   while (true) {
-    auto got = volumes.read(buffer.data(), buffer.size());
+    std::vector<char>& block = blocks.blocks[blocks.turn];
+    blocks.turn = 1 - blocks.turn;
+    auto got = volumes.read(block.data(), block.size());
     if (!got) return std::unexpected(got.error());
     if (*got == 0) break;
-    hasher.update(buffer.data(), *got);
-    if (auto written = file->write(buffer.data(), *got); !written) return written;
+    hasher.update(block.data(), *got);  // hashed while it is written
+    if (auto written = file->write(block.data(), *got); !written) return written;
     if (progress != nullptr) progress->advance(*got, 0);
   }
   auto digests = hasher.finish();
@@ -166,7 +178,7 @@ Result<Staged> stage_entries(const verify::VerifiedPackage& package, const fs::p
 
   FolderNames present(content);
   PresentRecorder recorder(resume);
-  std::vector<char> buffer(kIoBlockSize);
+  StagingBlocks blocks;
   Staged staged;
   while (true) {
     auto entry = volumes->next();
@@ -212,7 +224,7 @@ Result<Staged> stage_entries(const verify::VerifiedPackage& package, const fs::p
         continue;
       }
     }
-    if (auto written = stage_one(*volumes, file, staging / file.path.substr(3), buffer, what, progress);
+    if (auto written = stage_one(*volumes, file, staging / file.path.substr(3), blocks, what, progress);
         !written)
       return refuse(written.error());
     if (progress != nullptr) progress->advance(0, 1);

@@ -63,13 +63,19 @@ struct VolumeReader::Impl {
   std::vector<std::uint64_t> expected_sizes;  // empty when the caller gave none
   std::vector<std::string> expected_sha256;   // empty, or one per volume ("" for one not hashed)
   std::function<Result<void>(std::size_t)> on_verified;
-  Sha256Hasher hasher;  // over the current volume's bytes, while `hashing`
   bool hashing = false;
   std::size_t next_volume = 0;  // the next one to open
   std::size_t current = 0;      // the one being (or last) read
   FileCloser file{nullptr, &std::fclose};
   std::uint64_t read_in_volume = 0;
-  std::vector<char> buffer = std::vector<char>(kIoBlockSize);
+  // Two blocks, used in turn: one is being hashed while the other is read into and handed out (a
+  // block stays libarchive's until the next read callback).
+  std::vector<char> buffers[2] = {std::vector<char>(kIoBlockSize), std::vector<char>(kIoBlockSize)};
+  int turn = 0;
+  // Over the current volume's bytes, while `hashing`, on a thread of its own: each block is hashed
+  // while libarchive unpacks it and the caller hashes and writes the entry. Declared after the
+  // buffers, so its thread has stopped before they are freed.
+  BackgroundSha256 hasher;
   std::optional<Error> stream_error;  // why the read callback failed (libarchive only sees -1)
   std::optional<Error> broken;
   bool in_entry = false;
@@ -126,8 +132,9 @@ struct VolumeReader::Impl {
                             "the volume is missing from the media: copy it again from the export side");
         }
         hashing = !expected_sha256.empty() && !expected_sha256[current].empty();
-        if (hashing) hasher = Sha256Hasher();
       }
+      turn = 1 - turn;
+      std::vector<char>& buffer = buffers[turn];
       std::size_t got = std::fread(buffer.data(), 1, buffer.size(), file.get());
       if (got > 0) {
         read_in_volume += got;
@@ -179,7 +186,7 @@ struct VolumeReader::Impl {
       archive_set_error(handle, EIO, "%s", got.error().message().c_str());
       return -1;
     }
-    *data = impl->buffer.data();
+    *data = impl->buffers[impl->turn].data();
     return static_cast<la_ssize_t>(*got);
   }
 
@@ -335,7 +342,7 @@ Error VolumeReader::explain(Error error) {
     std::vector<char> rest(kIoBlockSize);
     std::size_t got = 0;
     while ((got = std::fread(rest.data(), 1, rest.size(), impl.file.get())) > 0)
-      impl.hasher.update(rest.data(), got);
+      impl.hasher.update_now(rest.data(), got);
     bool read_whole = std::ferror(impl.file.get()) == 0;
     impl.file.reset();
     impl.hashing = false;
