@@ -34,7 +34,8 @@ struct BlockPipe::State {
   }
 };
 
-BlockPipe::BlockPipe(std::function<void(const void*, std::size_t)> consume) : state_(std::make_unique<State>()) {
+BlockPipe::BlockPipe(std::function<void(const void*, std::size_t)> consume)
+    : state_(std::make_unique<State>()) {
   state_->consume = std::move(consume);
   state_->worker = std::thread([state = state_.get()] { state->run(); });
 }

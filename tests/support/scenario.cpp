@@ -25,9 +25,9 @@ fs::path test_program(const fs::path& plan, const std::string& when,
 fs::path generate_content(const TestDir& dir, int files, unsigned seed) {
   fs::path content = dir / "WsusContent";
   auto generated = run(simulator_binary(),
-                       {"generate", "--catalog", (dir / "catalog.json").string(), "--content", content.string(),
-                        "--seed", std::to_string(seed), "--updates", std::to_string(files / 2), "--files",
-                        std::to_string(files), "--max-size", "4K"},
+                       {"generate", "--catalog", (dir / "catalog.json").string(), "--content",
+                        content.string(), "--seed", std::to_string(seed), "--updates",
+                        std::to_string(files / 2), "--files", std::to_string(files), "--max-size", "4K"},
                        dir.path());
   if (generated.exit_code != 0) {
     throw std::runtime_error("wsusutil-sim generate exited " + std::to_string(generated.exit_code) + ": " +

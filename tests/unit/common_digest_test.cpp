@@ -36,8 +36,14 @@ TEST_CASE("digests hashed on their own thread equal the same digests hashed in l
   // as the volume reader and the placer use them.
   std::mt19937 random(11);
   std::vector<char> buffers[2] = {std::vector<char>(kIoBlockSize), std::vector<char>(kIoBlockSize)};
-  const std::size_t sizes[] = {1, 4096, BackgroundDualHasher::kHandOverBytes - 1,
-                               BackgroundDualHasher::kHandOverBytes, kIoBlockSize, 7, kIoBlockSize, 300000};
+  const std::size_t sizes[] = {1,
+                               4096,
+                               BackgroundDualHasher::kHandOverBytes - 1,
+                               BackgroundDualHasher::kHandOverBytes,
+                               kIoBlockSize,
+                               7,
+                               kIoBlockSize,
+                               300000};
   DualHasher in_line;
   Sha256Hasher in_line_sha256;
   BackgroundDualHasher background;
