@@ -215,7 +215,6 @@ Result<Staged> stage_entries(const verify::VerifiedPackage& package, const fs::p
   PresentRecorder recorder(resume);
   StagingBlocks blocks;
   EarlyFlush early_flush(staging);
-  std::string staged_prefix;  // the staging folder's XX/ made last (the inventory is in path order)
   Staged staged;
   while (true) {
     auto entry = volumes->next();
@@ -261,15 +260,8 @@ Result<Staged> stage_entries(const verify::VerifiedPackage& package, const fs::p
         continue;
       }
     }
-    if (std::string prefix = file.path.substr(0, 2); prefix != staged_prefix) {
-      boost::system::error_code ec;
-      fs::create_directory(staging / prefix, ec);
-      if (ec)
-        return make_error(ExitCode::kOperational, (staging / prefix).string(),
-                          "cannot create: " + ec.message());
-      staged_prefix = prefix;
-    }
-    if (auto written = stage_one(*volumes, file, staging / file.path, blocks, what, progress); !written)
+    if (auto written = stage_one(*volumes, file, staging / file.path.substr(3), blocks, what, progress);
+        !written)
       return refuse(written.error());
     if (progress != nullptr) progress->advance(0, 1);
     early_flush.staged(file.size);
@@ -309,7 +301,7 @@ Result<void> move_into_place(const verify::VerifiedPackage& package, const fs::p
         made_prefix = prefix;
       }
       if (folders.empty() || folders.back() != target.parent_path()) folders.push_back(target.parent_path());
-      if (!ec) fs::rename(staging / file.path, target, ec);
+      if (!ec) fs::rename(staging / file.path.substr(3), target, ec);
       if (ec) {
         return make_error(ExitCode::kOperational, target.string(), "cannot move into place: " + ec.message(),
                           "check permissions and free space on the content volume");
@@ -341,7 +333,7 @@ Result<void> move_into_place(const verify::VerifiedPackage& package, const fs::p
     if (!entry) return std::unexpected(entry.error());
     if (!*entry || index >= staged.carried.size()) break;
     if (!staged.carried[index++]) continue;
-    staged_paths.push_back(staging / (*entry)->path);
+    staged_paths.push_back(staging / (*entry)->path.substr(3));
     batch_bytes += (*entry)->size;
     batch.push_back(std::move(**entry));
     if (batch.size() >= limit || batch_bytes >= kPlacementBatchBytes) {
