@@ -182,12 +182,10 @@ class PowerShellQuery : public LiveServerQuery {
   PowerShellQuery(std::optional<fs::path> powershell, std::chrono::seconds timeout)
       : powershell_(std::move(powershell)), timeout_(timeout) {}
   Result<std::vector<FailedUpdate>> failed_updates() override {
-    auto powershell = powershell_program(powershell_, "--server");
-    if (!powershell) {
-      Error error = powershell.error();
-      error.hint = "run it on the WSUS server, or give --metadata FILE (a wsusutil export package) here";
-      return std::unexpected(error);
-    }
+    auto powershell = powershell_program(
+        powershell_, "--server",
+        "run it on the WSUS server, or give --metadata FILE (a wsusutil export package) here");
+    if (!powershell) return std::unexpected(powershell.error());
     auto temp = ScriptFolder::create();
     if (!temp) return std::unexpected(temp.error());
     fs::path script = temp->path() / "wsus-failed-updates.ps1";

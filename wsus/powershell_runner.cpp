@@ -28,16 +28,17 @@ ScriptFolder::~ScriptFolder() {
   if (!path_.empty()) fs::remove_all(path_, ec);
 }
 
-Result<fs::path> powershell_program(const std::optional<fs::path>& given, const std::string& option) {
+Result<fs::path> powershell_program(const std::optional<fs::path>& given, const std::string& option,
+                                    const std::string& hint) {
   if (given) return *given;
 #ifdef _WIN32
   (void)option;
+  (void)hint;
   auto system_root = platform::environment("SystemRoot").value_or("C:\\Windows");
   return fs::path(system_root) / "System32" / "WindowsPowerShell" / "v1.0" / "powershell.exe";
 #else
   return make_error(ExitCode::kUsage, option,
-                    "asks the WSUS administration API, which exists only on Windows",
-                    "run it on the WSUS server");
+                    "asks the WSUS administration API, which exists only on Windows", hint);
 #endif
 }
 

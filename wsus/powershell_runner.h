@@ -33,8 +33,10 @@ class ScriptFolder {
 };
 
 // `given`, else Windows PowerShell 5.1 (%SystemRoot%\System32\WindowsPowerShell\v1.0\powershell.exe);
-// elsewhere a kUsage error naming `option` (the WSUS API exists only on Windows).
-Result<fs::path> powershell_program(const std::optional<fs::path>& given, const std::string& option);
+// elsewhere a kUsage error naming `option` (the WSUS API exists only on Windows), with `hint` as
+// what to do instead.
+Result<fs::path> powershell_program(const std::optional<fs::path>& given, const std::string& option,
+                                    const std::string& hint = "run it on the WSUS server");
 
 struct ScriptOutput {
   std::string out;  // standard output, at most `max_output` bytes

@@ -185,6 +185,8 @@ TEST_CASE("gaps refuses a missing --metadata, --metadata with --server, and --se
   CHECK(server.exit_code == 2);
   CHECK(server.err.find("--server: asks the WSUS administration API, which exists only on Windows") !=
         std::string::npos);
+  CHECK(server.err.find("hint: run it on the WSUS server, or give --metadata FILE (a wsusutil export "
+                        "package) here") != std::string::npos);
 #endif
   auto damaged = scene.airgap({"gaps", "--content", scene.connected().string(), "--metadata",
                                (scene.root() / "absent.xml.gz").string()});
