@@ -1,6 +1,8 @@
 #pragma once
-// Hands blocks of bytes, one at a time, to a function run on a thread of its own: a reader that also
-// hashes, unpacks and writes what it reads gets the second core for part of that work.
+// Hands blocks of bytes, in order, to a function run on a thread of its own: a reader that also
+// hashes, unpacks and writes what it reads gets the second core for part of that work. Up to `depth`
+// blocks may wait, so a consumer that is slow on one block catches up on the next ones instead of
+// stalling the reader.
 
 #include <cstddef>
 #include <functional>
@@ -10,15 +12,16 @@ namespace wsa {
 
 class BlockPipe {
  public:
-  explicit BlockPipe(std::function<void(const void*, std::size_t)> consume);
+  BlockPipe(std::function<void(const void*, std::size_t)> consume, std::size_t depth);
   BlockPipe(const BlockPipe&) = delete;
   BlockPipe& operator=(const BlockPipe&) = delete;
-  ~BlockPipe();  // waits for the block in flight, then stops the thread
+  ~BlockPipe();  // waits for the blocks in flight, then stops the thread
 
-  // Waits for the block before it, then hands `data` over and returns: the caller leaves those bytes
-  // alone until its next call to hand_over() or wait() (a reader alternating two buffers does).
+  // Waits until fewer than `depth` blocks are in flight, then hands `data` over and returns: the
+  // caller leaves those bytes alone until `depth` more calls to hand_over() or a call to wait() have
+  // returned (a reader using depth + 1 buffers in turn does).
   void hand_over(const void* data, std::size_t size);
-  // Returns once the block in flight (if any) has been consumed.
+  // Returns once every block handed over has been consumed.
   void wait();
 
  private:

@@ -97,7 +97,7 @@ std::string Sha256Hasher::finish_hex() {
 
 BackgroundSha256::BackgroundSha256()
     : pipe_(std::make_unique<BlockPipe>(
-          [this](const void* data, std::size_t size) { hasher_.update(data, size); })) {}
+          [this](const void* data, std::size_t size) { hasher_.update(data, size); }, kBlocksInFlight)) {}
 
 BackgroundSha256::~BackgroundSha256() = default;
 
@@ -117,7 +117,7 @@ std::string BackgroundSha256::finish_hex() {
 
 BackgroundDualHasher::BackgroundDualHasher()
     : pipe_(std::make_unique<BlockPipe>(
-          [this](const void* data, std::size_t size) { hasher_.update(data, size); })) {}
+          [this](const void* data, std::size_t size) { hasher_.update(data, size); }, kBlocksInFlight)) {}
 
 BackgroundDualHasher::~BackgroundDualHasher() = default;
 
@@ -134,6 +134,8 @@ Digests BackgroundDualHasher::finish() {
   pipe_->wait();
   return hasher_.finish();
 }
+
+BlockRing::BlockRing() : blocks_(kBlocksInFlight + 1, std::vector<char>(kIoBlockSize)) {}
 
 std::string sha256_hex(std::string_view bytes) {
   Sha256Hasher hasher;

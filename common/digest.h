@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/error.h"
 
@@ -65,10 +66,15 @@ class Sha256Hasher {
 
 class BlockPipe;
 
+// How many blocks a background digest may have waiting: a reader hands them over from a ring of
+// kBlocksInFlight + 1 buffers, so a digest slow on one block does not stall the reader.
+inline constexpr std::size_t kBlocksInFlight = 3;
+
 // SHA-256 of a stream hashed on a thread of its own (common/block_pipe.h), so a reader that also
 // unpacks, hashes and writes what it reads gets the second core for this digest. update() hands the
-// block over and returns at once, after waiting for the block before it: the caller leaves the bytes
-// alone until its next call (a reader alternating two buffers does).
+// block over and returns at once, after waiting until fewer than kBlocksInFlight blocks wait: the
+// caller leaves the bytes alone until kBlocksInFlight more calls (a ring of kBlocksInFlight + 1
+// buffers used in turn does).
 class BackgroundSha256 {
  public:
   BackgroundSha256();
@@ -103,6 +109,22 @@ class BackgroundDualHasher {
  private:
   DualHasher hasher_;
   std::unique_ptr<BlockPipe> pipe_;  // after hasher_: its thread stops before hasher_ goes
+};
+
+// The buffers a reader hands to background digests: kBlocksInFlight + 1 blocks of kIoBlockSize,
+// used in turn, so the one next() returns is no longer in flight.
+class BlockRing {
+ public:
+  BlockRing();
+  std::vector<char>& next() {
+    turn_ = (turn_ + 1) % blocks_.size();
+    return blocks_[turn_];
+  }
+  std::vector<char>& current() { return blocks_[turn_]; }
+
+ private:
+  std::vector<std::vector<char>> blocks_;
+  std::size_t turn_ = 0;
 };
 
 std::string sha256_hex(std::string_view bytes);

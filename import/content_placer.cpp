@@ -1,11 +1,9 @@
 #include "import/content_placer.h"
 
-#include <boost/filesystem/directory.hpp>
 #include <boost/filesystem/operations.hpp>
 
 #include <atomic>
 #include <charconv>
-#include <set>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -14,6 +12,7 @@
 #include "common/platform.h"
 #include "common/progress.h"
 #include "common/test_hook.h"
+#include "import/staging.h"
 #include "manifest/inventory.h"
 #include "verify/volume_reader.h"
 #include "wsus/content_name.h"
@@ -21,37 +20,6 @@
 namespace wsa::importing {
 
 namespace {
-
-// The next inventory entry the volumes carry.
-Result<std::optional<manifest::InventoryEntry>> next_carried(manifest::InventoryReader& inventory) {
-  while (true) {
-    auto entry = inventory.next();
-    if (!entry || !*entry || (*entry)->carried) return entry;
-  }
-}
-
-// The names in one `XX/` folder, read once (no stat per file) when the inventory, which is in path
-// order, reaches that folder: a file whose name is not there is new and costs no look at the disk.
-class FolderNames {
- public:
-  explicit FolderNames(fs::path content) : content_(std::move(content)) {}
-  bool contains(const std::string& path) {
-    std::string prefix = path.substr(0, 2);
-    if (prefix != prefix_) {
-      prefix_ = prefix;
-      names_.clear();
-      boost::system::error_code ec;
-      for (fs::directory_iterator it(content_ / prefix, ec), end; !ec && it != end; it.increment(ec))
-        names_.insert(it->path().filename().string());
-    }
-    return names_.contains(path.substr(3));
-  }
-
- private:
-  fs::path content_;
-  std::string prefix_;
-  std::set<std::string> names_;
-};
 
 bool already_present(const fs::path& target, const manifest::InventoryEntry& entry,
                      std::optional<std::int64_t>& mtime_ns) {
@@ -76,27 +44,24 @@ bool placed_before(const PlacementResume* resume, const fs::path& target,
   return facts && facts->regular && facts->size == placed.size && facts->mtime_ns == placed.mtime_ns;
 }
 
-// What stage_one reuses from one file to the next: two blocks used in turn, so that one is hashed on
-// the hasher's thread while the next is unpacked and written (the volume's own digest has a thread
-// of its own in the VolumeReader: the three digests and the copying share both cores).
+// What stage_one reuses from one file to the next: blocks used in turn, so that the ones before are
+// hashed on the hasher's thread while the next is unpacked and written (the volume's own digest has
+// a thread of its own in the VolumeReader: the three digests and the copying share both cores).
 struct StagingBlocks {
-  std::vector<char> blocks[2] = {std::vector<char>(kIoBlockSize), std::vector<char>(kIoBlockSize)};
-  int turn = 0;
+  BlockRing blocks;
   BackgroundDualHasher hasher;  // after the blocks: its thread stops before they are freed
 };
 
-// Streams the current entry into `staging`, hashing it once; refuses bytes that differ from the
-// inventory. The file is whole and closed (not yet flushed) when this returns.
+// Streams the current entry into `file` (created empty in staging), hashing it once; refuses bytes
+// that differ from the inventory. The file is whole and closed (not yet flushed) when this returns.
 Result<void> stage_one(verify::VolumeReader& volumes, const manifest::InventoryEntry& entry,
-                       const fs::path& staged, StagingBlocks& blocks, const std::string& package,
+                       Result<platform::OutputFile> file, StagingBlocks& blocks, const std::string& package,
                        Progress* progress) {
-  auto file = platform::OutputFile::open(staged, platform::OutputFile::Mode::kCreateNewUnbuffered);
   if (!file) return std::unexpected(file.error());
   BackgroundDualHasher& hasher = blocks.hasher;
   hasher.finish();  // starts from nothing, even after a file whose reading failed half-way
   while (true) {
-    std::vector<char>& block = blocks.blocks[blocks.turn];
-    blocks.turn = 1 - blocks.turn;
+    std::vector<char>& block = blocks.blocks.next();
     auto got = volumes.read(block.data(), block.size());
     if (!got) return std::unexpected(got.error());
     if (*got == 0) break;
@@ -212,6 +177,7 @@ Result<Staged> stage_entries(const verify::VerifiedPackage& package, const fs::p
   };
 
   FolderNames present(content);
+  StagingOpener opener(package.inventory, content, staging);
   PresentRecorder recorder(resume);
   StagingBlocks blocks;
   EarlyFlush early_flush(staging);
@@ -260,8 +226,12 @@ Result<Staged> stage_entries(const verify::VerifiedPackage& package, const fs::p
         continue;
       }
     }
-    if (auto written = stage_one(*volumes, file, staging / file.path.substr(3), blocks, what, progress);
-        !written)
+    auto opened = opener.take(staged.carried.size() - 1);
+    if (!opened) {
+      opened = platform::OutputFile::open(staging / file.path.substr(3),
+                                          platform::OutputFile::Mode::kCreateNewUnbuffered);
+    }
+    if (auto written = stage_one(*volumes, file, std::move(*opened), blocks, what, progress); !written)
       return refuse(written.error());
     if (progress != nullptr) progress->advance(0, 1);
     early_flush.staged(file.size);

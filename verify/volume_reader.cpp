@@ -68,10 +68,9 @@ struct VolumeReader::Impl {
   std::size_t current = 0;      // the one being (or last) read
   FileCloser file{nullptr, &std::fclose};
   std::uint64_t read_in_volume = 0;
-  // Two blocks, used in turn: one is being hashed while the other is read into and handed out (a
-  // block stays libarchive's until the next read callback).
-  std::vector<char> buffers[2] = {std::vector<char>(kIoBlockSize), std::vector<char>(kIoBlockSize)};
-  int turn = 0;
+  // Blocks used in turn: the ones before are being hashed while the current one is read into and
+  // handed out (a block stays libarchive's until the next read callback).
+  BlockRing buffers;
   // Over the current volume's bytes, while `hashing`, on a thread of its own: each block is hashed
   // while libarchive unpacks it and the caller hashes and writes the entry. Declared after the
   // buffers, so its thread has stopped before they are freed.
@@ -133,8 +132,7 @@ struct VolumeReader::Impl {
         }
         hashing = !expected_sha256.empty() && !expected_sha256[current].empty();
       }
-      turn = 1 - turn;
-      std::vector<char>& buffer = buffers[turn];
+      std::vector<char>& buffer = buffers.next();
       std::size_t got = std::fread(buffer.data(), 1, buffer.size(), file.get());
       if (got > 0) {
         read_in_volume += got;
@@ -186,7 +184,7 @@ struct VolumeReader::Impl {
       archive_set_error(handle, EIO, "%s", got.error().message().c_str());
       return -1;
     }
-    *data = impl->buffers[impl->turn].data();
+    *data = impl->buffers.current().data();
     return static_cast<la_ssize_t>(*got);
   }
 

@@ -32,10 +32,10 @@ TEST_CASE("hashing a file reads it whole, and a missing file is an error naming 
 }
 
 TEST_CASE("digests hashed on their own thread equal the same digests hashed in line, block sizes mixed") {
-  // Blocks from 1 byte to 1 MiB, above and below the size handed over, from two buffers used in turn
-  // as the volume reader and the placer use them.
+  // Blocks from 1 byte to 1 MiB, above and below the size handed over, from a ring of buffers used in
+  // turn as the volume reader and the placer use them.
   std::mt19937 random(11);
-  std::vector<char> buffers[2] = {std::vector<char>(kIoBlockSize), std::vector<char>(kIoBlockSize)};
+  BlockRing buffers;
   const std::size_t sizes[] = {1,
                                4096,
                                BackgroundDualHasher::kHandOverBytes - 1,
@@ -49,10 +49,8 @@ TEST_CASE("digests hashed on their own thread equal the same digests hashed in l
   BackgroundDualHasher background;
   BackgroundSha256 background_sha256;
   for (int round = 0; round < 3; ++round) {
-    int turn = 0;
     for (std::size_t size : sizes) {
-      std::vector<char>& block = buffers[turn];
-      turn = 1 - turn;
+      std::vector<char>& block = buffers.next();
       for (std::size_t i = 0; i < size; ++i) block[i] = static_cast<char>(random());
       in_line.update(block.data(), size);
       in_line_sha256.update(block.data(), size);
