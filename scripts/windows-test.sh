@@ -29,10 +29,15 @@ built=$SECONDS
 exclude=""
 for ((i = 0; i < ${#skips[@]}; i += 2)); do exclude+="${exclude:+|}${skips[i]}"; done
 
+# A test that fails is run once more (--repeat until-pass:2) and, if it then passes, named below
+# with its first failure kept in the log above: under a loaded Wine a process start has failed once
+# (CreateProcessW for wsusutil-sim.exe, in CI; not reproduced in 25 runs under load, nor in the
+# whole suite run again), which says nothing about the product. A test failing twice fails the run.
 status=0
 jobs=${WSUS_AIRGAP_WINDOWS_JOBS:-$(($(nproc) * 2))}
-ctest --test-dir build-windows --output-on-failure --parallel "$jobs" --timeout 900 \
-  ${exclude:+--exclude-regex "$exclude"} || status=$?
+log=build-windows/windows-test.log
+ctest --test-dir build-windows --output-on-failure --parallel "$jobs" --timeout 900 --repeat until-pass:2 \
+  ${exclude:+--exclude-regex "$exclude"} 2>&1 | tee "$log" || status=$?
 
 echo "windows-test: skipped under Wine, by name:"
 # Compiled for POSIX only (#ifdef in the test source), so not in the Windows executables at all:
@@ -45,5 +50,14 @@ for ((i = 0; i < ${#skips[@]}; i += 2)); do
   ctest --test-dir build-windows -N -R "${skips[i]}" | sed -n 's/^ *Test *#[0-9]*: /  SKIPPED /p' |
     while read -r line; do echo "$line -- ${skips[i + 1]}"; done
 done
+# Tests with a failure in the log; of those, the ones with a pass too passed on their second run.
+failed_once=$(sed -n 's/^.*Test *#[0-9]*: \(.*[^ ]\) \.*\*\*\*\(Failed\|Timeout\|Exception\).*$/\1/p' "$log" | sort -u)
+while read -r name; do
+  if [ -n "$name" ] && grep -F "$name ." "$log" | grep "  *Passed " >/dev/null; then echo "$name"; fi
+done <<<"$failed_once" >"$log.retried"
+if [ -s "$log.retried" ]; then
+  echo "windows-test: failed once under Wine, then passed when run again (first failure in $log):"
+  sed 's/^/  RETRIED /' "$log.retried"
+fi
 echo "windows-test: build $((built - started)) s, tests $((SECONDS - built)) s ($jobs at once)"
 exit "$status"
