@@ -70,6 +70,15 @@ void DualHasher::update(const void* data, std::size_t size) {
   size_ += size;
 }
 
+void DualHasher::update_sha256(const void* data, std::size_t size) {
+  EVP_DigestUpdate(contexts_->sha256.get(), data, size);
+  size_ += size;
+}
+
+void DualHasher::update_sha1(const void* data, std::size_t size) {
+  EVP_DigestUpdate(contexts_->sha1.get(), data, size);
+}
+
 Digests DualHasher::finish() {
   Digests digests;
   digests.sha256_hex = to_hex_lower(finish_raw(contexts_->sha256.get(), EVP_sha256()));
@@ -116,22 +125,29 @@ std::string BackgroundSha256::finish_hex() {
 }
 
 BackgroundDualHasher::BackgroundDualHasher()
-    : pipe_(std::make_unique<BlockPipe>(
-          [this](const void* data, std::size_t size) { hasher_.update(data, size); }, kBlocksInFlight)) {}
+    : sha256_pipe_(std::make_unique<BlockPipe>(
+          [this](const void* data, std::size_t size) { hasher_.update_sha256(data, size); },
+          kBlocksInFlight)),
+      sha1_pipe_(std::make_unique<BlockPipe>(
+          [this](const void* data, std::size_t size) { hasher_.update_sha1(data, size); }, kBlocksInFlight)) {
+}
 
 BackgroundDualHasher::~BackgroundDualHasher() = default;
 
 void BackgroundDualHasher::update(const void* data, std::size_t size) {
   if (size < kHandOverBytes) {
-    pipe_->wait();
+    sha256_pipe_->wait();
+    sha1_pipe_->wait();
     hasher_.update(data, size);
     return;
   }
-  pipe_->hand_over(data, size);
+  sha256_pipe_->hand_over(data, size);
+  sha1_pipe_->hand_over(data, size);
 }
 
 Digests BackgroundDualHasher::finish() {
-  pipe_->wait();
+  sha256_pipe_->wait();
+  sha1_pipe_->wait();
   return hasher_.finish();
 }
 

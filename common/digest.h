@@ -40,6 +40,10 @@ class DualHasher {
   DualHasher& operator=(DualHasher&&) noexcept;
   ~DualHasher();
   void update(const void* data, std::size_t size);
+  // The two digests fed apart, each from one thread (two threads at once are fine); the size
+  // counted is update_sha256's.
+  void update_sha256(const void* data, std::size_t size);
+  void update_sha1(const void* data, std::size_t size);
   // Returns the digests and resets for another stream.
   Digests finish();
 
@@ -92,7 +96,9 @@ class BackgroundSha256 {
   std::unique_ptr<BlockPipe> pipe_;  // after hasher_: its thread stops before hasher_ goes
 };
 
-// DualHasher on a thread of its own, with the same contract as BackgroundSha256::update. A block
+// DualHasher on threads of their own, one per digest (SHA-256 and SHA-1 of a large file take about
+// as long as copying it; two threads let the scheduler spread them over both cores with the reader
+// and the volume's digest), with the same contract as BackgroundSha256::update. A block
 // smaller than kHandOverBytes is hashed on the calling thread: for a small file, handing it over
 // would cost more than it saves.
 class BackgroundDualHasher {
@@ -108,7 +114,9 @@ class BackgroundDualHasher {
 
  private:
   DualHasher hasher_;
-  std::unique_ptr<BlockPipe> pipe_;  // after hasher_: its thread stops before hasher_ goes
+  // After hasher_: their threads stop before hasher_ goes.
+  std::unique_ptr<BlockPipe> sha256_pipe_;
+  std::unique_ptr<BlockPipe> sha1_pipe_;
 };
 
 // The buffers a reader hands to background digests: kBlocksInFlight + 1 blocks of kIoBlockSize,
