@@ -45,8 +45,8 @@ bool placed_before(const PlacementResume* resume, const fs::path& target,
 }
 
 // What stage_one reuses from one file to the next: blocks used in turn, so that the ones before are
-// hashed on the hasher's thread while the next is unpacked and written (the volume's own digest has
-// a thread of its own in the VolumeReader: the three digests and the copying share both cores).
+// hashed on the hasher's two threads while the next is unpacked and written (the volume's own digest
+// has a thread of its own in the VolumeReader: the three digests and the copying share both cores).
 struct StagingBlocks {
   BlockRing blocks;
   BackgroundDualHasher hasher;  // after the blocks: its thread stops before they are freed
