@@ -394,11 +394,14 @@ Result<ProcessResult> run_process(const fs::path& program, const std::vector<std
   std::wstring application = fs::absolute(program).make_preferred().wstring();
   BOOL started = CreateProcessW(application.c_str(), command_line.data(), nullptr, nullptr, TRUE,
                                 CREATE_NO_WINDOW, nullptr, nullptr, &startup, &process);
+  DWORD start_error = started ? ERROR_SUCCESS : GetLastError();  // before CloseHandle can change it
   for (HANDLE handle : {out, err, in}) {
     if (handle != INVALID_HANDLE_VALUE) CloseHandle(handle);
   }
   if (!started) {
-    return make_error(ExitCode::kWsusutil, program.string(), "cannot start: " + last_error_text(),
+    return make_error(ExitCode::kWsusutil, program.string(),
+                      "cannot start: " + last_error_text(start_error) + " (Windows error " +
+                          std::to_string(start_error) + ")",
                       "check the path given with --wsusutil");
   }
   CloseHandle(process.hThread);

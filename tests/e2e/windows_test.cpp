@@ -380,3 +380,19 @@ TEST_CASE(
   }
   CHECK_FALSE(fs::exists(scene.root() / "media"));
 }
+
+TEST_CASE("a wsusutil that Windows cannot start is an exit-6 error in Windows's words, with its error code") {
+  Scenario scene("windows-wsusutil-not-a-program", 1);
+  fs::path not_a_program = scene.root() / "WsusUtil.exe";
+  write_file(not_a_program, "this is text, not a program\r\n");
+  wsa::platform::ProcessOptions options;
+  options.timeout = std::chrono::seconds(60);
+  auto ran = wsa::platform::run_process(not_a_program, {"import"}, options);
+  REQUIRE_FALSE(ran.has_value());
+  INFO(ran.error().message());
+  CHECK(ran.error().code == wsa::ExitCode::kWsusutil);
+  CHECK(contains(ran.error().message(), not_a_program.string() + ": cannot start: "));
+  // The code CreateProcessW set, kept before the handles are closed: ERROR_BAD_EXE_FORMAT.
+  CHECK(contains(ran.error().message(), "(Windows error 193)"));
+  CHECK(contains(ran.error().message(), "check the path given with --wsusutil"));
+}
