@@ -31,8 +31,9 @@ for ((i = 0; i < ${#skips[@]}; i += 2)); do exclude+="${exclude:+|}${skips[i]}";
 
 # A test that fails is run once more (--repeat until-pass:2) and, if it then passes, named below
 # with its first failure kept in the log above: now and then Wine's CreateProcessW fails to start a
-# test's program with ERROR_INTERNAL_ERROR (1359, "Internal error"), once in about a thousand
-# starts here, which says nothing about the product. A test failing twice fails the run.
+# test's program with ERROR_INTERNAL_ERROR (1359, "Internal error"), seen twice in about eight
+# whole-suite runs, each time in another test, which says nothing about the product. A test failing
+# twice fails the run.
 status=0
 jobs=${WSUS_AIRGAP_WINDOWS_JOBS:-$(($(nproc) * 2))}
 log=build-windows/windows-test.log
