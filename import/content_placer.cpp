@@ -49,7 +49,7 @@ bool placed_before(const PlacementResume* resume, const fs::path& target,
 // has a thread of its own in the VolumeReader: the three digests and the copying share both cores).
 struct StagingBlocks {
   BlockRing blocks;
-  BackgroundDualHasher hasher;  // after the blocks: its thread stops before they are freed
+  BackgroundDualHasher hasher;  // after the blocks: its threads stop before they are freed
 };
 
 // Streams the current entry into `file` (created empty in staging), hashing it once; refuses bytes
